@@ -1,0 +1,157 @@
+"""The one typed settings object.
+
+Values come from, in order of precedence: keyword arguments, `CSI_*` environment
+variables (nested with `__`, e.g. `CSI_CHURN__RECENCY_RATIO_THRESHOLD=2.5`), the
+YAML file named by `CSI_CONFIG_FILE`, then the defaults below. Nothing here reads
+the environment at import time: call `load_settings()`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import YamlConfigSettingsSource
+
+CONFIG_DIR = Path(__file__).parent / "config"
+
+
+class SatisfactionSettings(BaseModel):
+    low_sample_n: int = Field(30, description="a cell with NPS n below this has low_sample = true")
+    z_value: float = Field(1.96, description="z for the 95 % interval and the change test")
+
+
+class ComplaintSettings(BaseModel):
+    sla_hours: dict[int, float] = Field(
+        default_factory=lambda: {1: 4.0, 2: 24.0, 3: 72.0, 4: 168.0},
+        description="resolution SLA in hours per severity (1 critical .. 4 minor)",
+    )
+    silent_dissatisfied_factor: int = Field(25, description="dissatisfied customers per complainant")
+    recovery_window_days: int = Field(90, description="re-order window after a complaint")
+
+
+class AcsiModelSettings(BaseModel):
+    model: str = Field("acsi", description="'acsi', 'ecsi' or a path to a model YAML file")
+    min_complete_responses: int = 100
+    site_min_responses: int = 200
+    tolerance: float = 1e-7
+    max_iterations: int = 300
+    bootstrap_resamples: int = 200
+    bootstrap_seed: int = 20261123
+
+
+class CustomerValueSettings(BaseModel):
+    tier_cutoffs: dict[str, float] = Field(
+        default_factory=lambda: {"platinum": 0.20, "gold": 0.50, "iron": 0.80},
+        description="upper rank_share bound per tier; everything above the last is lead",
+    )
+    tier_window_days: int = 365
+    clv_horizon_days: int = 365
+    snapshot_cadence: str = Field("daily", description="'daily' or 'weekly' (snapshots on Sundays)")
+    # R x F grid: key "R,F" (scores 1..5) -> segment. Documented in docs/customer-value.md.
+    rfm_grid: dict[str, str] | None = None
+
+
+class ChurnSettings(BaseModel):
+    recency_ratio_threshold: float = 2.0
+    p_alive_threshold: float = 0.5
+    spend_trend_threshold: float = 0.5
+    detractor_max_nps: int = 6
+    nps_drop_threshold: float = -3.0
+    weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "recency_ratio": 30.0,
+            "p_alive": 25.0,
+            "spend_trend": 15.0,
+            "detractor": 10.0,
+            "nps_drop": 5.0,
+            "open_complaints": 10.0,
+            "unresolved_90d": 5.0,
+        },
+        description="points per triggered signal; risk_score = min(100, sum)",
+    )
+    medium_band_min: float = 40.0
+    high_band_min: float = 70.0
+    backtest_horizon_days: int = 90
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CSI_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    warehouse_url: SecretStr = Field(
+        SecretStr("duckdb:///warehouse.duckdb"),
+        description="SQLAlchemy URL of the warehouse (DuckDB file or postgresql+psycopg://)",
+    )
+    landing_dir: Path = Field(Path("landing"), description="root of the landing zone")
+    timezone: str = Field("Asia/Shanghai", description="business time zone (default date = yesterday here)")
+    max_quarantine_pct: float = Field(5.0, description="fail a source above this quarantine share")
+    quarantine_min_rows: int = Field(100, description="the share is only judged from this many rows")
+    instrument_catalog: Path = Field(CONFIG_DIR / "instruments.yaml")
+    data_docs_dir: Path = Field(Path("data_docs"), description="where Great Expectations writes Data Docs")
+    satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
+    complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
+    acsi_model: AcsiModelSettings = Field(default_factory=AcsiModelSettings)
+    customer_value: CustomerValueSettings = Field(default_factory=CustomerValueSettings)
+    churn: ChurnSettings = Field(default_factory=ChurnSettings)
+
+    @field_validator("max_quarantine_pct")
+    @classmethod
+    def _pct_range(cls, v: float) -> float:
+        if not 0 <= v <= 100:
+            raise ValueError("must be between 0 and 100")
+        return v
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings]
+        config_file = os.environ.get("CSI_CONFIG_FILE")
+        if config_file:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=config_file))
+        return tuple(sources)
+
+    @cached_property
+    def url(self) -> str:
+        return self.warehouse_url.get_secret_value()
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration with the warehouse password masked."""
+        from csi.warehouse.engine import mask_url
+
+        data = self.model_dump(mode="json")
+        data["warehouse_url"] = mask_url(self.url)
+        return data
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work; the message says what and where."""
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning pydantic's errors into one readable message."""
+    from pydantic import ValidationError
+
+    config_file = os.environ.get("CSI_CONFIG_FILE")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"CSI_CONFIG_FILE={config_file}: no such file")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"])
+            env = "CSI_" + "__".join(str(p) for p in err["loc"]).upper()
+            lines.append(f"  {where} (env {env}): {err['msg']}")
+        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
