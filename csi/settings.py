@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from pydantic_settings import YamlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
 
 CONFIG_DIR = Path(__file__).parent / "config"
 
@@ -94,6 +98,7 @@ class Settings(BaseSettings):
     quarantine_min_rows: int = Field(100, description="the share is only judged from this many rows")
     instrument_catalog: Path = Field(CONFIG_DIR / "instruments.yaml")
     data_docs_dir: Path = Field(Path("data_docs"), description="where Great Expectations writes Data Docs")
+    work_dir: Path = Field(Path(".csi"), description="staging files, locks and Prefect-free scratch space")
     satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
     acsi_model: AcsiModelSettings = Field(default_factory=AcsiModelSettings)

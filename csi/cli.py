@@ -1,0 +1,82 @@
+"""The `csi` command: run, backfill, generate, demo, config, serve.
+
+Errors a person can fix (configuration, landing, a busy warehouse) are printed as
+one clear message with exit status 2; a date that failed gives exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+EPILOG = """configuration: CSI_* environment variables or a YAML file named by CSI_CONFIG_FILE
+(see `csi config`). Main settings: CSI_WAREHOUSE_URL (default duckdb:///warehouse.duckdb),
+CSI_LANDING_DIR (default ./landing), CSI_MAX_QUARANTINE_PCT (default 5)."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="csi", description="Customer-satisfaction intelligence: landing files -> warehouse.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="the nightly job for one business date",
+                         description="Ingest, validate and load one drop, then refresh the marts.")
+    run.add_argument("--date", type=_date, help="business date (default: yesterday in CSI_TIMEZONE)")
+
+    bf = sub.add_parser("backfill", help="every date in a range",
+                        description="Process every date from --start to --end (inclusive). Dates "
+                        "already loaded with unchanged input are skipped unless --force.")
+    bf.add_argument("--start", type=_date, required=True, help="first business date")
+    bf.add_argument("--end", type=_date, required=True, help="last business date")
+    bf.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="dates staged in parallel (default: cores)")
+    bf.add_argument("--force", action="store_true", help="re-run dates already loaded")
+
+    gen = sub.add_parser("generate", help="write realistic sample landing data",
+                         description="Deterministic sample landing data with planted bad records "
+                         "(manifest in <out>/_manifest).")
+    gen.add_argument("--out", type=Path, required=True, help="landing dir to write")
+    gen.add_argument("--customers", type=int, default=2000)
+    gen.add_argument("--days", type=int, default=120)
+    gen.add_argument("--seed", type=int, default=7)
+    gen.add_argument("--start", type=_date, default=date(2026, 1, 1), help="first business date")
+
+    demo = sub.add_parser("demo", help="generate sample data and backfill it into the warehouse",
+                          description="Generate sample landing data under --dir and backfill it "
+                          "into the configured warehouse (default warehouse.duckdb).")
+    demo.add_argument("--dir", type=Path, default=Path("demo"), help="where the demo lands (default ./demo)")
+    demo.add_argument("--customers", type=int, default=2000)
+    demo.add_argument("--days", type=int, default=120)
+
+    sub.add_parser("config", help="print the effective configuration (secrets masked)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from csi.cli_commands import dispatch
+    from csi.errors import USER_ERRORS
+
+    try:
+        return dispatch(args)
+    except USER_ERRORS as exc:
+        print(f"csi: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("csi: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""The warehouse connection: one SQLAlchemy engine, native bulk paths per database.
+
+DuckDB (default, embedded file) and PostgreSQL are both first-class. Reads come
+back as polars frames; bulk inserts use DuckDB's Arrow scan and PostgreSQL's COPY.
+All SQL uses bound parameters (`:name`) or identifiers quoted from the table
+declarations, never text built from data.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from csi.warehouse.declare import TableDecl
+
+_BIND = re.compile(r"(?<![:\w]):(\w+)")
+
+
+class WarehouseError(Exception):
+    """A warehouse problem described for a person (no password in it)."""
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparseable URL must still not leak
+        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def make_engine(url: str) -> sa.Engine:
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise WarehouseError(f"CSI_WAREHOUSE_URL is not a SQLAlchemy URL: {mask_url(url)}") from None
+    if parsed.get_backend_name() == "duckdb":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            raise WarehouseError("PostgreSQL URLs must use the psycopg driver: postgresql+psycopg://...")
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    raise WarehouseError(f"unsupported warehouse {parsed.get_backend_name()!r}: use duckdb or postgresql")
+
+
+class Tx:
+    """One open transaction on the warehouse."""
+
+    def __init__(self, conn: sa.Connection):
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        self._quote = conn.dialect.identifier_preparer.quote
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.dialect == "duckdb"
+
+    def q(self, name: str) -> str:
+        return self._quote(name)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        if self.is_duckdb:
+            self._duck().execute(_BIND.sub(r"$\1", sql), dict(params or {}))
+        else:
+            self.conn.execute(sa.text(sql), dict(params or {}))
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.conn.execute(sa.text(sql), dict(params or {})).scalar()
+
+    def read(self, sql: str, params: Mapping[str, Any] | None = None,
+             schema: Mapping[str, pl.DataType] | None = None) -> pl.DataFrame:
+        if self.is_duckdb:
+            frame = self._duck().execute(_BIND.sub(r"$\1", sql), dict(params or {})).pl()
+        else:
+            frame = pl.read_database(sa.text(sql), self.conn,
+                                     execute_options={"parameters": dict(params or {})},
+                                     infer_schema_length=None)
+        if schema:
+            frame = frame.select([pl.col(n).cast(t) for n, t in schema.items()]) if len(frame.columns) \
+                else pl.DataFrame(schema=schema)
+        return frame
+
+    def read_table(self, decl: TableDecl, where: str = "", params: Mapping[str, Any] | None = None
+                   ) -> pl.DataFrame:
+        cols = ", ".join(self.q(c) for c in decl.column_names)
+        sql = f"SELECT {cols} FROM {self.q(decl.name)} {('WHERE ' + where) if where else ''}"
+        return self.read(sql, params, decl.polars_schema)
+
+    def insert(self, decl: TableDecl, frame: pl.DataFrame) -> int:
+        """Bulk-insert a frame conformed to the declaration; returns rows inserted."""
+        frame = decl.conform(frame)
+        if frame.height == 0:
+            return 0
+        cols = ", ".join(self.q(c) for c in decl.column_names)
+        if self.is_duckdb:
+            duck = self._duck()
+            duck.register("_csi_insert", frame.to_arrow())
+            try:
+                duck.execute(f"INSERT INTO {self.q(decl.name)} ({cols}) SELECT {cols} FROM _csi_insert")
+            finally:
+                duck.unregister("_csi_insert")
+        else:
+            buf = io.BytesIO()
+            frame.write_csv(buf, include_header=False, quote_style="non_numeric",
+                            datetime_format="%Y-%m-%d %H:%M:%S%.f")
+            raw = self.conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(
+                f"COPY {self.q(decl.name)} ({cols}) FROM STDIN WITH (FORMAT csv)"
+            ) as copy:
+                copy.write(buf.getvalue())
+        return frame.height
+
+    def _duck(self):
+        return self.conn.connection.driver_connection
+
+
+class Warehouse:
+    """The engine plus the transaction boundary every load uses."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        try:
+            with self.engine.begin() as conn:
+                yield Tx(conn)
+        except sa.exc.OperationalError as exc:
+            raise WarehouseError(f"warehouse {mask_url(self.url)}: {_first_line(exc)}") from None
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

@@ -1,0 +1,91 @@
+"""Declarations of the operations tables: runs, ingested files, quarantine."""
+
+from __future__ import annotations
+
+from csi.warehouse.declare import NN, C, TableDecl
+
+SOURCES = ("sales", "surveys", "complaints")
+
+
+def _source_counts() -> tuple:
+    cols = []
+    for s in SOURCES:
+        cols += [
+            NN(f"{s}_rows_read", "bigint", f"{s} records read from the drop's files"),
+            NN(f"{s}_rows_loaded", "bigint", f"{s} records that passed validation and were staged"),
+            NN(f"{s}_rows_quarantined", "bigint", f"{s} records sent to ops_quarantine"),
+        ]
+    return tuple(cols)
+
+
+OPS_PIPELINE_RUN = TableDecl(
+    "ops_pipeline_run", "ops",
+    "One row per run and business date: status, rows read / loaded / quarantined, timings.",
+    (
+        NN("run_id", "text", "identifier of the run (one per date processed)"),
+        NN("business_date", "date", "the drop processed"),
+        NN("status", "text", "running, loaded (facts in, marts pending), success, failed, skipped"),
+        NN("started_at", "timestamp", "start, local time of the machine"),
+        C("finished_at", "timestamp", "end"),
+        C("duration_seconds", "double", "wall time"),
+        NN("input_fingerprint", "text", "sha256 over the drop's file hashes; unchanged input is skipped"),
+        NN("files_read", "int", "files ingested"),
+        NN("files_duplicate", "int", "files skipped as re-deliveries of earlier content"),
+        NN("files_unreadable", "int", "files quarantined whole"),
+    ) + _source_counts() + (
+        C("stage_seconds", "double", "read and validate"),
+        C("load_seconds", "double", "staging and fact load"),
+        C("marts_seconds", "double", "mart refresh"),
+        C("error", "text", "what failed and where (never a password)"),
+    ),
+    key=("run_id",),
+)
+
+OPS_INGESTED_FILE = TableDecl(
+    "ops_ingested_file", "ops", "One row per landing file seen by a drop: its hash and fate.",
+    (
+        NN("drop_date", "date", "the drop (dt=) the file came in"),
+        NN("source", "text", "sales, surveys or complaints"),
+        NN("file_path", "text", "path relative to the landing dir"),
+        NN("file_sha256", "text", "sha256 of the file's bytes"),
+        NN("file_bytes", "bigint", "size in bytes"),
+        NN("status", "text", "ingested, duplicate (same content as an earlier file) or unreadable"),
+        C("duplicate_of", "text", "the earlier file with the same sha256"),
+        NN("rows", "bigint", "rows read: records, or answers of a wide survey export (0 if unread)"),
+        NN("run_id", "text", "the run that recorded it"),
+    ),
+    key=("drop_date", "file_path"),
+)
+
+OPS_QUARANTINE = TableDecl(
+    "ops_quarantine", "ops",
+    "One row per rejected record (per rejected answer of a wide survey export; one row for a whole "
+    "unreadable file), with every reason.",
+    (
+        NN("drop_date", "date", "the drop the record came in"),
+        NN("source", "text", "sales, surveys or complaints"),
+        NN("source_file", "text", "landing file, relative to the landing dir"),
+        C("record_no", "bigint", "1-based record number; null when the whole file is unreadable"),
+        C("raw_record", "text", "the record as delivered, JSON"),
+        NN("reasons", "text", "every reason code, sorted, joined by '; ' (docs/validation.md)"),
+        NN("reason_count", "int", "number of reasons"),
+        NN("run_id", "text", "the run that quarantined it"),
+    ),
+    key=(),  # a wide survey record can be rejected answer by answer
+)
+
+OPS_DIRTY = TableDecl(
+    "ops_dirty_period", "ops",
+    "Periods whose marts must be recomputed: written with a fact load, cleared by the mart refresh.",
+    (
+        NN("grain", "text", "month (monthly marts) or date (snapshot marts, earliest touched date)"),
+        NN("period_start", "date", "first day of the month, or the touched event date"),
+    ),
+    key=("grain", "period_start"),
+)
+
+OPS_SNAPSHOT_DATE = TableDecl(
+    "ops_snapshot_date", "ops", "Business dates that carry a customer snapshot (per cadence).",
+    (NN("as_of_date", "date", "snapshot date"),),
+    key=("as_of_date",),
+)
