@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from csi.ingest.discover import LandingError
 from csi.pipeline import steps
 from csi.pipeline.lock import warehouse_lock
 from csi.settings import load_settings
@@ -36,10 +35,10 @@ def _transient_only(task, task_run, state) -> bool:  # noqa: ARG001 - Prefect's 
 
 @task(name="stage-drop", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=_transient_only,
       cache_policy=None)
-def stage_task(business_date: str, run_started_at: str) -> dict:
+def stage_task(business_date: str, run_started_at: str, duplicates: dict[str, str]) -> dict:
     started = time.perf_counter()
     summary = steps.stage(load_settings(), date.fromisoformat(business_date),
-                          datetime.fromisoformat(run_started_at))
+                          datetime.fromisoformat(run_started_at), duplicates)
     return {"summary": summary.to_dict(), "seconds": time.perf_counter() - started}
 
 
@@ -74,19 +73,15 @@ def process_dates(dates: list[date], force: bool, workers: int) -> dict:
     settings = load_settings()
     wh = steps.open_warehouse(settings)
     results: list[dict] = []
-    todo = []
-    for d in dates:
-        try:
-            if not force and steps.is_done(wh, settings, d):
-                results.append({"business_date": d.isoformat(), "status": "skipped"})
-                continue
-        except LandingError as exc:
-            results.append(_failed(wh, d, datetime.now(), str(exc), logger))
-            continue
-        todo.append(d)
     with warehouse_lock(settings.work_dir, settings.url, wait_seconds=600):
+        todo, duplicates, errors = steps.plan(wh, settings, dates, force)
+        for d in dates:
+            if d in errors:
+                results.append(_failed(wh, d, datetime.now(), errors[d], logger))
+            elif d not in todo:
+                results.append({"business_date": d.isoformat(), "status": "skipped"})
         started = {d: datetime.now() for d in todo}
-        futures = {d: stage_task.submit(d.isoformat(), started[d].isoformat()) for d in todo}
+        futures = {d: stage_task.submit(d.isoformat(), started[d].isoformat(), duplicates[d]) for d in todo}
         for d in todo:  # load strictly in date order, whatever order staging finished in
             try:
                 staged = futures[d].result()

@@ -7,6 +7,7 @@ bad value can be quarantined with the record exactly as it came. CSV may be UTF-
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
@@ -14,6 +15,7 @@ import polars as pl
 from csi.ingest.discover import LandingFile
 
 BOM = b"\xef\xbb\xbf"
+_CJK = re.compile("[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 WIDE_ID_COLUMNS = ("response_id", "customer_id", "site_id", "submitted_at", "channel")
 
 
@@ -22,17 +24,30 @@ class UnreadableFile(Exception):
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding): BOM -> utf-8-sig, valid UTF-8 -> utf-8, else GB18030."""
+    """Return (text, encoding): BOM -> utf-8-sig, else UTF-8 or GB18030.
+
+    A short GB18030 text can also be valid UTF-8 (食品 reads as 'ʳƷ'): valid UTF-8
+    without a single CJK character is read as GB18030 when that gives CJK text.
+    """
     if data.startswith(BOM):
         return data[len(BOM):].decode("utf-8"), "utf-8-sig"
     try:
-        return data.decode("utf-8"), "utf-8"
+        utf8 = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        utf8 = None
     try:
-        return data.decode("gb18030"), "gb18030"
+        gb = data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"neither UTF-8 nor GB18030 text (byte {exc.start})") from None
+        if utf8 is None:
+            raise UnreadableFile(f"neither UTF-8 nor GB18030 text (byte {exc.start})") from None
+        gb = None
+    if utf8 is not None and (gb is None or _cjk(utf8) > 0 or _cjk(gb) == 0):
+        return utf8, "utf-8"
+    return gb, "gb18030"
+
+
+def _cjk(text: str) -> int:
+    return len(_CJK.findall(text))
 
 
 def _read_text_frame(file: LandingFile) -> pl.DataFrame:

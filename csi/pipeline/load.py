@@ -35,51 +35,28 @@ ORDER = {"sales": "drop_date DESC, source_file DESC, record_no DESC",
 def load_drop(tx: Tx, stage_dir: Path, business_date: date, run_id: str, reject: bool) -> dict[str, int]:
     """Replace the drop's contribution; `reject` loads its quarantine and files but no rows.
 
-    Returns rows staged per source (duplicate files contribute none).
+    Returns rows staged per source (duplicate files were never staged).
     """
     files = pl.read_parquet(stage_dir / "files.parquet")
-    files = _mark_duplicates(tx, files, business_date)
-    duplicates = set(files.filter(pl.col("status") == "duplicate")["file_path"].to_list())
     params = {"d": business_date}
     old = {s: _keys_of_drop(tx, s, business_date) for s in STAGING}
     for decl in (*STAGING.values(), ops.OPS_QUARANTINE, ops.OPS_INGESTED_FILE):
         tx.execute(f"DELETE FROM {tx.q(decl.name)} WHERE drop_date = :d", params)
 
-    quarantine = pl.read_parquet(stage_dir / "quarantine.parquet").filter(
-        ~pl.col("source_file").is_in(list(duplicates)))
+    quarantine = pl.read_parquet(stage_dir / "quarantine.parquet")
     tx.insert(ops.OPS_QUARANTINE, quarantine.with_columns(pl.lit(run_id).alias("run_id")))
     tx.insert(ops.OPS_INGESTED_FILE, files.with_columns(
-        pl.lit(business_date).alias("drop_date"), pl.lit(run_id).alias("run_id"),
-        pl.when(pl.col("status") == "duplicate").then(0).otherwise(pl.col("rows")).alias("rows")))
+        pl.lit(business_date).alias("drop_date"), pl.lit(run_id).alias("run_id")))
 
     staged: dict[str, int] = {}
     for source, decl in STAGING.items():
         rows = pl.read_parquet(stage_dir / f"{source}.parquet")
         if reject or rows.width == 0:
             rows = pl.DataFrame(schema=decl.polars_schema)
-        rows = rows.filter(~pl.col("source_file").is_in(list(duplicates)))
         staged[source] = tx.insert(decl, rows)
         new_keys = rows.select(*KEYS[source], pl.col(EVENT[source]).alias("event_at"))
         _rebuild_facts(tx, source, pl.concat([old[source], new_keys], how="vertical_relaxed"))
     return staged
-
-
-def _mark_duplicates(tx: Tx, files: pl.DataFrame, business_date: date) -> pl.DataFrame:
-    """A file whose content an earlier drop (or an earlier path of this drop) already
-    delivered is a duplicate: recorded, never loaded twice."""
-    earlier = tx.read(
-        "SELECT file_sha256, min(file_path) AS duplicate_of FROM ops_ingested_file "
-        "WHERE drop_date < :d AND status = 'ingested' GROUP BY file_sha256",
-        {"d": business_date}, {"file_sha256": pl.String, "duplicate_of": pl.String})
-    files = files.sort("file_path").with_columns(
-        pl.col("file_path").first().over("file_sha256").alias("_first_here"))
-    files = files.join(earlier, on="file_sha256", how="left").with_columns(
-        pl.coalesce(pl.col("duplicate_of"),
-                    pl.when(pl.col("_first_here") != pl.col("file_path")).then(pl.col("_first_here")))
-        .alias("duplicate_of"))
-    return files.with_columns(
-        pl.when(pl.col("duplicate_of").is_not_null()).then(pl.lit("duplicate"))
-        .otherwise(pl.col("status")).alias("status")).drop("_first_here")
 
 
 def _keys_of_drop(tx: Tx, source: str, business_date: date) -> pl.DataFrame:

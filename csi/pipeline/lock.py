@@ -21,7 +21,7 @@ def warehouse_lock(work_dir: Path, url: str, wait_seconds: float = 0.0) -> Itera
     Path(work_dir).mkdir(parents=True, exist_ok=True)
     key = hashlib.sha256(url.encode()).hexdigest()[:16]
     path = Path(work_dir) / f"warehouse-{key}.lock"
-    fh = open(path, "a+")
+    fh = open(path, "a+")  # noqa: SIM115 - held for the whole run, closed in finally
     deadline = time.monotonic() + wait_seconds
     try:
         while True:

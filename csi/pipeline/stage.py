@@ -46,7 +46,10 @@ def stage_dir_for(settings: Settings, business_date: date) -> Path:
     return Path(settings.work_dir) / "stage" / business_date.isoformat()
 
 
-def stage_drop(settings: Settings, business_date: date, run_started_at: datetime) -> StageSummary:
+def stage_drop(settings: Settings, business_date: date, run_started_at: datetime,
+               duplicates: dict[str, str]) -> StageSummary:
+    """Stage the drop; files in `duplicates` (path -> earlier path, csi.pipeline.dedup) are
+    recorded but not read."""
     files = discover(settings.landing_dir, business_date)
     catalog = load_catalog(settings.instrument_catalog)
     text_questions = set(catalog.filter(pl.col("is_text"))["question_id"].to_list())
@@ -60,6 +63,9 @@ def stage_drop(settings: Settings, business_date: date, run_started_at: datetime
     for source in SOURCES:
         frames = []
         for f in (f for f in files if f.source == source):
+            if f.rel_path in duplicates:
+                file_rows.append(_file_row(f, "duplicate", 0, duplicates[f.rel_path]))
+                continue
             try:
                 frame = read_landing_file(f, business_date, text_questions)
             except UnreadableFile as exc:
@@ -93,12 +99,12 @@ def stage_drop(settings: Settings, business_date: date, run_started_at: datetime
 
 
 FILE_SCHEMA = {"source": pl.String, "file_path": pl.String, "file_sha256": pl.String,
-               "file_bytes": pl.Int64, "status": pl.String, "rows": pl.Int64}
+               "file_bytes": pl.Int64, "status": pl.String, "duplicate_of": pl.String, "rows": pl.Int64}
 
 
-def _file_row(f: LandingFile, status: str, rows: int) -> dict:
+def _file_row(f: LandingFile, status: str, rows: int, duplicate_of: str | None = None) -> dict:
     return {"source": f.source, "file_path": f.rel_path, "file_sha256": f.sha256,
-            "file_bytes": f.size_bytes, "status": status, "rows": rows}
+            "file_bytes": f.size_bytes, "status": status, "duplicate_of": duplicate_of, "rows": rows}
 
 
 def _unreadable(f: LandingFile, business_date: date, why: str) -> pl.DataFrame:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from csi.ingest.discover import SOURCES, discover, fingerprint
+from csi.ingest.discover import SOURCES, LandingError, LandingFile, discover, fingerprint
 from csi.pipeline import load as loader
+from csi.pipeline.dedup import plan_duplicates
 from csi.pipeline.refresh import refresh
 from csi.pipeline.stage import StageSummary, stage_drop
 from csi.settings import Settings
@@ -48,9 +49,9 @@ def open_warehouse(settings: Settings) -> Warehouse:
     return wh
 
 
-def is_done(wh: Warehouse, settings: Settings, business_date: date) -> bool:
+def is_done(wh: Warehouse, business_date: date, files: list[LandingFile]) -> bool:
     """True when the date's latest run succeeded on exactly the input now in landing."""
-    current = fingerprint(discover(settings.landing_dir, business_date))
+    current = fingerprint(files)
     with wh.transaction() as tx:
         latest = tx.read(
             "SELECT status, input_fingerprint FROM ops_pipeline_run WHERE business_date = :d "
@@ -58,8 +59,24 @@ def is_done(wh: Warehouse, settings: Settings, business_date: date) -> bool:
     return latest.height == 1 and latest.row(0) == ("success", current)
 
 
-def stage(settings: Settings, business_date: date, run_started_at: datetime) -> StageSummary:
-    return stage_drop(settings, business_date, run_started_at)
+def plan(wh: Warehouse, settings: Settings, dates: list[date], force: bool
+         ) -> tuple[list[date], dict[date, dict[str, str]], dict[date, str]]:
+    """(dates to run, duplicate files per date, landing errors per date)."""
+    todo, errors, files = [], {}, {}
+    for d in dates:
+        try:
+            files[d] = discover(settings.landing_dir, d)
+        except LandingError as exc:
+            errors[d] = str(exc)
+            continue
+        if force or not is_done(wh, d, files[d]):
+            todo.append(d)
+    return todo, plan_duplicates(wh, {d: files[d] for d in todo}), errors
+
+
+def stage(settings: Settings, business_date: date, run_started_at: datetime,
+          duplicates: dict[str, str] | None = None) -> StageSummary:
+    return stage_drop(settings, business_date, run_started_at, duplicates or {})
 
 
 def check_threshold(settings: Settings, summary: StageSummary) -> str | None:

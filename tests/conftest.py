@@ -1,0 +1,49 @@
+"""Shared fixtures: a real DuckDB file per test, the landing builder, table hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from csi.warehouse.engine import Warehouse
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """Point the settings at a fresh landing dir, work dir and DuckDB warehouse."""
+    landing, work = tmp_path / "landing", tmp_path / "work"
+    landing.mkdir()
+    url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    monkeypatch.setenv("CSI_LANDING_DIR", str(landing))
+    monkeypatch.setenv("CSI_WORK_DIR", str(work))
+    monkeypatch.setenv("CSI_WAREHOUSE_URL", url)
+    monkeypatch.delenv("CSI_CONFIG_FILE", raising=False)
+    return {"landing": landing, "work": work, "url": url, "tmp": tmp_path}
+
+
+def table_digest(url: str, table: str, exclude: tuple[str, ...] = ("run_id",)) -> str:
+    """sha256 of a table's rows sorted on every column (run ids and clocks excluded)."""
+    wh = Warehouse(url)
+    with wh.transaction() as tx:
+        frame = tx.read(f"SELECT * FROM {tx.q(table)}")
+    wh.dispose()
+    frame = frame.drop([c for c in exclude if c in frame.columns])
+    frame = frame.sort(frame.columns, nulls_last=True)
+    return hashlib.sha256(frame.write_csv().encode()).hexdigest()
+
+
+def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def read_table(url: str, sql: str) -> pl.DataFrame:
+    wh = Warehouse(url)
+    with wh.transaction() as tx:
+        frame = tx.read(sql)
+    wh.dispose()
+    return frame
