@@ -1,0 +1,188 @@
+"""PLS path modelling (Wold / Lohmoeller algorithm) in numpy: METRICS.md section 5.
+
+Mode A outer estimation, path weighting inner scheme (centroid/factorial optional), on
+standardised indicators. The whole algorithm runs on the indicator correlation matrix
+S (scores Y = Z W have cor(Y) = W'SW, mode A weights are S W E), so it costs O(p^2) per
+iteration whatever n is, and the bootstrap (pls_bootstrap.py) reuses it on resampled S.
+sd convention: indicators and scores are both scaled by the same sd formula, so weights,
+loadings, paths, R^2 and index scores are identical with n or n-1 (R plspm uses
+n-scaling for both); we use the plain correlation matrix.
+Sign convention: each construct is oriented so the sum of its loadings is >= 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+
+class ModelLike(Protocol):
+    constructs: dict[str, list[str]]
+    paths: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class PlsResult:
+    """Estimates keyed by item, construct or (from, to); all empty unless status == 'ok'."""
+
+    status: str
+    n: int
+    iterations: int
+    outer_weights: dict[str, float] = field(default_factory=dict)
+    loadings: dict[str, float] = field(default_factory=dict)
+    paths: dict[tuple[str, str], float] = field(default_factory=dict)
+    r2: dict[str, float] = field(default_factory=dict)
+    total_effects: dict[tuple[str, str], float] = field(default_factory=dict)
+    index_weights: dict[str, float] = field(default_factory=dict)  # unstandardised, sum 1 per construct
+    index: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Model geometry in index form: block of each item, path matrix P[i, j] = 1 for i -> j."""
+
+    constructs: list[str]
+    items: list[str]
+    block: np.ndarray
+    pred: np.ndarray
+
+    @classmethod
+    def of(cls, model: ModelLike, item_names: Sequence[str]) -> Layout:
+        constructs = list(model.constructs)
+        items = [i for c in constructs for i in model.constructs[c]]
+        missing = set(items) - set(item_names)
+        if missing:
+            raise ValueError(f"data lacks model items {sorted(missing)}")
+        block = np.array([constructs.index(c) for c in constructs for _ in model.constructs[c]])
+        pred = np.zeros((len(constructs), len(constructs)), dtype=bool)
+        for a, b in model.paths:
+            pred[constructs.index(a), constructs.index(b)] = True
+        return cls(constructs, items, block, pred)
+
+
+def fit_correlation(s: np.ndarray, lay: Layout, tol: float, max_iter: int, scheme: str = "path"):
+    """Core on a correlation matrix: (status, iterations, W (p x m), R (m x m), B (m x m))."""
+    m = len(lay.constructs)
+    adj = lay.pred | lay.pred.T
+    if not adj.any(axis=0).all():
+        return "degenerate: construct without paths", 0, None, None, None
+    mask = lay.block[:, None] == np.arange(m)[None, :]
+    w = mask.astype(float)
+    w /= np.sqrt(np.einsum("pm,pq,qm->m", w, s, w))
+    for it in range(1, max_iter + 1):
+        r = w.T @ s @ w
+        if scheme == "centroid":
+            e = np.sign(r) * adj
+        elif scheme == "factorial":
+            e = r * adj
+        else:
+            e = r * adj
+            for k in range(m):
+                pr = np.flatnonzero(lay.pred[:, k])
+                if pr.size:
+                    e[pr, k] = np.linalg.solve(r[np.ix_(pr, pr)], r[pr, k])
+        w_new = (s @ w @ e) * mask
+        var = np.einsum("pm,pq,qm->m", w_new, s, w_new)
+        if not np.all(var > 1e-300):
+            return "degenerate: zero inner estimate", it, None, None, None
+        w_new /= np.sqrt(var)
+        done = np.max(np.abs(w_new - w)) < tol
+        w = w_new
+        if done:
+            break
+    else:
+        return "not_converged", max_iter, None, None, None
+    flip = np.where(((s @ w) * mask).sum(axis=0) < 0, -1.0, 1.0)
+    w = w * flip
+    r = w.T @ s @ w
+    b = np.zeros((m, m))
+    for k in range(m):
+        pr = np.flatnonzero(lay.pred[:, k])
+        if pr.size:
+            rr = r[np.ix_(pr, pr)]
+            if np.linalg.cond(rr) > 1e12:
+                return "degenerate: collinear construct scores", it, None, None, None
+            b[pr, k] = np.linalg.solve(rr, r[pr, k])
+    return "ok", it, w, r, b
+
+
+def total_effects(b: np.ndarray) -> np.ndarray:
+    """Direct + indirect effects: (I - B)^-1 - I, with B[i, j] the path i -> j."""
+    eye = np.eye(b.shape[0])
+    return np.linalg.inv(eye - b) - eye
+
+
+def reachable(pred: np.ndarray) -> np.ndarray:
+    """reach[i, j]: a directed path leads from construct i to construct j."""
+    reach = pred.copy()
+    for _ in range(len(pred)):
+        reach = reach | ((reach.astype(int) @ pred.astype(int)) > 0)
+    return reach
+
+
+def estimate(
+    data: np.ndarray,
+    model: ModelLike,
+    item_names: Sequence[str],
+    scale_min: float | Sequence[float],
+    scale_max: float | Sequence[float],
+    tol: float = 1e-7,
+    max_iter: int = 300,
+    min_n: int = 10,
+    scheme: str = "path",
+) -> PlsResult:
+    """Estimate the model on complete cases `data` (n x len(item_names), columns = item_names).
+
+    scale_min/scale_max: one value or one per column of `data`. Never returns NaN numbers:
+    a model that cannot be estimated has a status and no estimates.
+    """
+    x = np.asarray(data, dtype=float)
+    n = x.shape[0]
+    lay = Layout.of(model, item_names)
+    cols = [list(item_names).index(i) for i in lay.items]
+    lo = np.broadcast_to(np.asarray(scale_min, dtype=float), (len(item_names),))[cols]
+    hi = np.broadcast_to(np.asarray(scale_max, dtype=float), (len(item_names),))[cols]
+    x = x[:, cols]
+    if n < max(min_n, 2):
+        return PlsResult(f"too_few_responses: {n} < {max(min_n, 2)}", n, 0)
+    if not np.isfinite(x).all():
+        return PlsResult("degenerate: missing values", n, 0)
+    sd = x.std(axis=0)
+    const = [lay.items[i] for i in np.flatnonzero(sd <= 1e-12 * np.maximum(1.0, np.abs(x).max(axis=0)))]
+    if const:
+        return PlsResult(f"degenerate: constant item {', '.join(const)}", n, 0)
+    s = np.corrcoef(x, rowvar=False)
+    status, it, w, r, b = fit_correlation(s, lay, tol, max_iter, scheme)
+    if status != "ok":
+        return PlsResult(status, n, it)
+    m = len(lay.constructs)
+    wv = w[np.arange(len(lay.items)), lay.block]
+    load = (s @ w)[np.arange(len(lay.items)), lay.block]
+    raw = wv / sd
+    sums = np.bincount(lay.block, weights=raw, minlength=m)
+    norm = raw / sums[lay.block]
+    pos = (x.mean(axis=0) - lo) / (hi - lo)
+    idx = np.bincount(lay.block, weights=norm * pos, minlength=m) * 100
+    te = total_effects(b)
+    reach = reachable(lay.pred)
+    cs = lay.constructs
+    endo = [k for k in range(m) if lay.pred[:, k].any()]
+    return PlsResult(
+        status="ok",
+        n=n,
+        iterations=it,
+        outer_weights=dict(zip(lay.items, wv.tolist(), strict=True)),
+        loadings=dict(zip(lay.items, load.tolist(), strict=True)),
+        paths={(cs[i], cs[j]): float(b[i, j]) for i, j in zip(*np.nonzero(lay.pred), strict=True)},
+        r2={cs[k]: float(b[:, k] @ r[:, k]) for k in endo},
+        total_effects={(cs[i], cs[j]): float(te[i, j]) for i, j in zip(*np.nonzero(reach), strict=True)},
+        index_weights=dict(zip(lay.items, norm.tolist(), strict=True)),
+        index={c: float(idx[k]) for k, c in enumerate(cs) if abs(sums[k]) > 1e-12},
+    )
