@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="the nightly job for one business date",
                          description="Ingest, validate and load one drop, then refresh the marts.")
     run.add_argument("--date", type=_date, help="business date (default: yesterday in CSI_TIMEZONE)")
+    _wait_option(run)
 
     bf = sub.add_parser("backfill", help="every date in a range",
                         description="Process every date from --start to --end (inclusive). Dates "
@@ -42,6 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
     bf.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                     help="dates staged in parallel (default: cores)")
     bf.add_argument("--force", action="store_true", help="re-run dates already loaded")
+    bf.add_argument(
+        "--runner",
+        choices=("threads", "dask"),
+        default="threads",
+        help="where dates are staged: threads in this process (default) or a Dask cluster",
+    )
+    bf.add_argument(
+        "--dask-address",
+        metavar="HOST:PORT",
+        help="an existing Dask scheduler (with --runner dask; default: a LocalCluster of --workers processes)",
+    )
+    bf.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _wait_option(bf)
 
     gen = sub.add_parser("generate", help="write realistic sample landing data",
                          description="Deterministic sample landing data with planted bad records "
@@ -60,11 +74,45 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=120)
 
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
+
+    srv = sub.add_parser(
+        "serve",
+        help="a local Prefect server, work pool, deployments and worker",
+        description="Start a Prefect server on this machine, create the process work "
+        "pool, deploy deployments/prefect.yaml (nightly schedule + backfill) and start a "
+        "worker. Ctrl-C stops everything it started.",
+    )
+    srv.add_argument("--host", default="127.0.0.1", help="server address (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=0, help="server port (default 4200 if free, else any free port)")
+    srv.add_argument("--pool", default="csi-local", help="process work pool name (default csi-local)")
+    srv.add_argument(
+        "--cron",
+        default=os.environ.get("CSI_NIGHTLY_CRON"),
+        help="nightly schedule (default: prefect.yaml's 30 2 * * *, or $CSI_NIGHTLY_CRON)",
+    )
+    srv.add_argument(
+        "--timezone",
+        default=os.environ.get("CSI_NIGHTLY_TIMEZONE"),
+        help="time zone of the schedule (default: $CSI_NIGHTLY_TIMEZONE, else CSI_TIMEZONE, default Asia/Shanghai)",
+    )
     return p
+
+
+def _wait_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another run holds the warehouse, wait up to this long (default 0: exit at once with status 2)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # A loaded 2-core machine can take over 20 s to start Prefect's ephemeral server.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from csi.cli_commands import dispatch
     from csi.errors import USER_ERRORS
 
