@@ -1,7 +1,10 @@
 """The mart families the refresh recomputes, in dependency order.
 
-A family reads the facts it needs for the dirty periods, runs its pure
-transforms, and replaces the rows of those periods in its mart tables.
+A family reads only the facts its dirty periods need (predicate pushdown into the
+warehouse), runs its pure transforms once, and replaces the rows of those
+periods. `since` is the earliest event date any load touched since the last
+refresh: monthly marts are recomputed from its month on, quarterly marts from its
+quarter on. Satisfaction runs after the ACSI model, whose SAT weights it uses.
 """
 
 from __future__ import annotations
@@ -10,8 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+import polars as pl
+
+from csi.catalog import load_catalog, load_model
+from csi.pipeline.marts_customers import refresh_customers
 from csi.settings import Settings
+from csi.warehouse import tables_core as core
+from csi.warehouse import tables_marts_satisfaction as sat
+from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Tx
+from transforms.acsi_model import build_acsi_model, sat_weights
+from transforms.complaints_monthly import build_complaints_monthly
+from transforms.kano import build_kano_quarterly
+from transforms.satisfaction_monthly import apply_model_weights, build_satisfaction_monthly
+from transforms.service_recovery import build_service_recovery_monthly
+from transforms.servqual import build_servqual_monthly
 
 
 @dataclass(frozen=True)
@@ -20,4 +36,97 @@ class MartFamily:
     refresh: Callable[[Tx, Settings, date], None]
 
 
-MART_FAMILIES: list[MartFamily] = []
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def previous_month(d: date) -> date:
+    return date(d.year - 1, 12, 1) if d.month == 1 else date(d.year, d.month - 1, 1)
+
+
+def replace_from(tx: Tx, decl: TableDecl, frame: pl.LazyFrame, start: date) -> None:
+    """Replace the mart's rows of periods >= start with the frame's rows of those periods."""
+    col = decl.partition
+    tx.execute(f"DELETE FROM {tx.q(decl.name)} WHERE {tx.q(col)} >= :start", {"start": start})
+    tx.insert(decl, frame.filter(pl.col(col) >= start).collect())
+
+
+def answers_of_responses_since(tx: Tx, start: date) -> pl.LazyFrame:
+    """Answers of every response whose (latest) submission date is >= start."""
+    return tx.read_table(core.FCT_ANSWER, "response_id IN (SELECT response_id FROM fct_survey_response "
+                         "WHERE submitted_date >= :s)", {"s": start}).lazy()
+
+
+def _catalog(settings: Settings) -> pl.LazyFrame:
+    return load_catalog(settings.instrument_catalog).lazy()
+
+
+def refresh_acsi_model(tx: Tx, settings: Settings, since: date) -> None:
+    q0 = quarter_start(since)
+    cfg = settings.acsi_model
+    mart = build_acsi_model(
+        answers_of_responses_since(tx, q0), load_model(cfg.model), _catalog(settings), quarters=None,
+        min_complete=cfg.min_complete_responses, site_min=cfg.site_min_responses, tol=cfg.tolerance,
+        max_iter=cfg.max_iterations, resamples=cfg.bootstrap_resamples, seed=cfg.bootstrap_seed)
+    replace_from(tx, sat.MART_ACSI_MODEL, mart, q0)
+
+
+def refresh_satisfaction(tx: Tx, settings: Settings, since: date) -> None:
+    m0 = month_start(since)
+    read_from = previous_month(m0)  # nps_prev of the first dirty month
+    answers = tx.read_table(core.FCT_ANSWER, "submitted_date >= :s", {"s": read_from}).lazy()
+    responses = tx.read_table(core.FCT_RESPONSE, "submitted_date >= :s", {"s": read_from}).lazy()
+    cfg = settings.satisfaction
+    mart = build_satisfaction_monthly(answers, responses, _catalog(settings), None, cfg.low_sample_n, cfg.z_value)
+    model = tx.read_table(sat.MART_ACSI_MODEL, "quarter >= :q", {"q": quarter_start(m0)}).lazy()
+    mart = apply_model_weights(mart, sat_weights(model))
+    replace_from(tx, sat.MART_SATISFACTION_MONTHLY, mart, m0)
+
+
+def refresh_servqual(tx: Tx, settings: Settings, since: date) -> None:
+    m0 = month_start(since)
+    mart = build_servqual_monthly(answers_of_responses_since(tx, m0), _catalog(settings))
+    replace_from(tx, sat.MART_SERVQUAL_MONTHLY, mart, m0)
+
+
+def refresh_kano(tx: Tx, settings: Settings, since: date) -> None:
+    q0 = quarter_start(since)
+    mart = build_kano_quarterly(answers_of_responses_since(tx, q0), _catalog(settings))
+    replace_from(tx, sat.MART_KANO_QUARTERLY, mart, q0)
+
+
+def refresh_complaints(tx: Tx, settings: Settings, since: date) -> None:
+    m0 = month_start(since)
+    complaints = tx.read_table(
+        core.FCT_COMPLAINT, "opened_at >= :s OR closed_at IS NULL OR closed_at >= :s OR first_response_at >= :s",
+        {"s": m0}).lazy()
+    sales = tx.read_table(core.FCT_SALES, "order_date >= :s", {"s": m0}).lazy()
+    responses = tx.read_table(core.FCT_RESPONSE, "submitted_date >= :s", {"s": m0}).lazy()
+    cfg = settings.complaints
+    mart = build_complaints_monthly(complaints, sales, responses, cfg.sla_hours, cfg.silent_dissatisfied_factor)
+    replace_from(tx, sat.MART_COMPLAINTS_MONTHLY, mart, m0)
+
+
+def refresh_service_recovery(tx: Tx, settings: Settings, since: date) -> None:
+    # every month: the "latest NPS" of a customer is as of the end of all data, so any
+    # new answer can move any month's row
+    first = date(1900, 1, 1)
+    mart = build_service_recovery_monthly(
+        tx.read_table(core.FCT_COMPLAINT).lazy(), tx.read_table(core.FCT_SALES).lazy(),
+        tx.read_table(core.FCT_RESPONSE).lazy(), settings.complaints.recovery_window_days)
+    replace_from(tx, sat.MART_SERVICE_RECOVERY_MONTHLY, mart, first)
+
+
+MART_FAMILIES: list[MartFamily] = [
+    MartFamily("acsi_model", refresh_acsi_model),
+    MartFamily("satisfaction", refresh_satisfaction),
+    MartFamily("servqual", refresh_servqual),
+    MartFamily("kano", refresh_kano),
+    MartFamily("complaints", refresh_complaints),
+    MartFamily("service_recovery", refresh_service_recovery),
+    MartFamily("customers", refresh_customers),
+]

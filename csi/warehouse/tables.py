@@ -4,6 +4,8 @@ reads and the data dictionary are generated from."""
 from __future__ import annotations
 
 from csi.warehouse import tables_core as core
+from csi.warehouse import tables_marts_customers as cm
+from csi.warehouse import tables_marts_satisfaction as sat
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.declare import TableDecl
 
@@ -11,6 +13,9 @@ TABLES: tuple[TableDecl, ...] = (
     core.DIM_DATE, core.DIM_SITE, core.DIM_CUSTOMER,
     core.STG_SALES, core.STG_ANSWER, core.STG_COMPLAINT,
     core.FCT_SALES, core.FCT_ANSWER, core.FCT_RESPONSE, core.FCT_COMPLAINT,
+    sat.MART_SATISFACTION_MONTHLY, sat.MART_SERVQUAL_MONTHLY, sat.MART_KANO_QUARTERLY, sat.MART_ACSI_MODEL,
+    sat.MART_COMPLAINTS_MONTHLY, sat.MART_SERVICE_RECOVERY_MONTHLY,
+    cm.MART_CUSTOMER_VALUE, cm.MART_CLV_MODEL, cm.MART_WHALE_CURVE, cm.MART_CHURN_SIGNALS, cm.MART_CHURN_BACKTEST,
     ops.OPS_PIPELINE_RUN, ops.OPS_INGESTED_FILE, ops.OPS_QUARANTINE, ops.OPS_DIRTY, ops.OPS_SNAPSHOT_DATE,
 )
 
