@@ -83,9 +83,3 @@ OPS_DIRTY = TableDecl(
     ),
     key=("grain", "period_start"),
 )
-
-OPS_SNAPSHOT_DATE = TableDecl(
-    "ops_snapshot_date", "ops", "Business dates that carry a customer snapshot (per cadence).",
-    (NN("as_of_date", "date", "snapshot date"),),
-    key=("as_of_date",),
-)
