@@ -137,8 +137,8 @@ def sat_weights(
 ) -> pl.LazyFrame:
     """(quarter, site_id, item, weight): the index construct's normalised weights (sum 1).
 
-    These are the unstandardised outer weights (outer weight / item sd) normalised to sum
-    1, the weights of the construct's 0-100 index, for apply_model_weights (METRICS 2).
+    These are the construct's outer weights normalised to sum 1 (METRICS 2 and 5), the
+    weights of its 0-100 index, for apply_model_weights.
     Only cells whose model was estimated ('ok') have weights. site_id defaults to 'ALL'
     because apply_model_weights joins on (quarter, item) and applies one weighting to
     every site row of the quarter; pass site_id=None for every reported site.

@@ -36,7 +36,7 @@ class PlsResult:
     paths: dict[tuple[str, str], float] = field(default_factory=dict)
     r2: dict[str, float] = field(default_factory=dict)
     total_effects: dict[tuple[str, str], float] = field(default_factory=dict)
-    index_weights: dict[str, float] = field(default_factory=dict)  # unstandardised, sum 1 per construct
+    index_weights: dict[str, float] = field(default_factory=dict)  # outer weights, sum 1 per construct
     index: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -165,7 +165,7 @@ def estimate(
     m = len(lay.constructs)
     wv = w[np.arange(len(lay.items)), lay.block]
     load = (s @ w)[np.arange(len(lay.items)), lay.block]
-    raw = wv / sd
+    raw = wv  # METRICS 5: the construct's outer weights, normalised to sum 1
     sums = np.bincount(lay.block, weights=raw, minlength=m)
     norm = raw / sums[lay.block]
     pos = (x.mean(axis=0) - lo) / (hi - lo)

@@ -106,11 +106,11 @@ def test_sign_convention_sum_of_loadings_positive():
     assert one.loadings["c1"] * one.loadings["c2"] < 0  # the reversed item now loads against its twin
 
 
-def test_index_uses_unstandardised_weights_normalised_to_one():
+def test_index_uses_outer_weights_normalised_to_one():
+    """METRICS 5: sum(w_i * (mean_i - min) / (max - min)) * 100, w = outer weights normalised to sum 1."""
     x, model, names = _chain()
     res = estimate(x, model, names, 1, 10)
-    sd = x.std(axis=0)
-    raw = np.array([res.outer_weights[i] for i in names]) / sd
+    raw = np.array([res.outer_weights[i] for i in names])
     wa = raw[:2] / raw[:2].sum()
     expected = 100 * np.sum(wa * (x[:, :2].mean(axis=0) - 1) / 9)
     assert res.index["A"] == pytest.approx(expected)
