@@ -91,3 +91,18 @@ def test_every_table_is_filled(demo):
     assert empty == []
     runs = read_table(demo["url"], "SELECT status, count(*) AS n FROM ops_pipeline_run GROUP BY 1")
     assert runs.rows() == [("success", DAYS)]
+
+
+def test_bi_views(demo):
+    latest = read_table(demo["url"], "SELECT DISTINCT as_of_date FROM mart_customer_value_latest")
+    assert latest.rows() == [(START + timedelta(days=DAYS - 1),)]
+    declining = read_table(demo["url"], "SELECT DISTINCT value_tier, risk_band FROM v_declining_valuable_customers")
+    assert set(declining.rows()) <= {("platinum", "high"), ("gold", "high")}
+    expected = read_table(demo["url"], "SELECT count(*) FROM mart_churn_signals s JOIN mart_customer_value v "
+                                       "USING (as_of_date, customer_id) WHERE s.risk_band = 'high' "
+                                       "AND v.value_tier IN ('platinum', 'gold')").item()
+    assert read_table(demo["url"], "SELECT count(*) FROM v_declining_valuable_customers").item() == expected
+    kano = read_table(demo["url"], "SELECT DISTINCT category, category_label FROM v_mart_kano_quarterly")
+    labels = {"A": "attractive", "O": "one-dimensional", "M": "must-be", "I": "indifferent", "R": "reverse",
+              "Q": "questionable"}
+    assert all(labels[c] == label for c, label in kano.rows())
