@@ -8,12 +8,15 @@ features), so adding a question needs no code change.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
 import yaml
 
 from csi.settings import CONFIG_DIR, ConfigError
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 CATALOG_SCHEMA = {
     "question_id": pl.String,
@@ -31,9 +34,21 @@ CATALOG_SCHEMA = {
 
 
 def load_catalog(path: Path) -> pl.DataFrame:
-    """Read the catalog YAML into a frame with CATALOG_SCHEMA (one row per question)."""
+    """Read the catalog YAML into a frame with CATALOG_SCHEMA (one row per question).
+
+    Cached per file content: every drop and mart family asks for it, and parsing
+    YAML is slower than validating a small drop."""
     try:
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"instrument catalog {path}: cannot read it ({exc})") from None
+    return _parse_catalog(str(path), text).clone()
+
+
+@lru_cache(maxsize=8)
+def _parse_catalog(path: str, text: str) -> pl.DataFrame:
+    try:
+        doc = yaml.load(text, Loader=_LOADER)
         rows = doc["questions"]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise ConfigError(f"instrument catalog {path}: cannot read it ({exc})") from None
