@@ -62,7 +62,7 @@ def stage_task(business_date: str, run_started_at: str, duplicates: dict[str, st
 @task(name="load-drop", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
 def load_task(staged: dict, started_at: str) -> dict:
     settings = load_settings()
-    wh = steps.open_warehouse(settings)
+    wh = steps.connect(settings)
     try:
         summary = steps.StageSummary(**staged["summary"])
         result = steps.load(wh, settings, summary, datetime.fromisoformat(started_at), staged["seconds"])
@@ -74,7 +74,7 @@ def load_task(staged: dict, started_at: str) -> dict:
 @task(name="refresh-marts", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
 def refresh_task() -> dict:
     settings = load_settings()
-    wh = steps.open_warehouse(settings)
+    wh = steps.connect(settings)
     try:
         return steps.refresh_marts(wh, settings)
     finally:

@@ -43,7 +43,13 @@ class DateResult:
     error: str | None = None
 
 
+def connect(settings: Settings) -> Warehouse:
+    """The warehouse, assuming its schema is current (the flow ran open_warehouse first)."""
+    return Warehouse(settings.url)
+
+
 def open_warehouse(settings: Settings) -> Warehouse:
+    """The warehouse with its schema created or migrated: once per flow, not per task."""
     wh = Warehouse(settings.url)
     create_schema(wh)
     return wh
