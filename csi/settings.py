@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     quarantine_min_rows: int = Field(100, description="the share is only judged from this many rows")
     instrument_catalog: Path = Field(CONFIG_DIR / "instruments.yaml")
     data_docs_dir: Path = Field(Path("data_docs"), description="where Great Expectations writes Data Docs")
+    publish_path: Path | None = Field(
+        None, description="read-only DuckDB copy for BI, replaced after each run "
+        "(default: <warehouse>.read.duckdb next to the DuckDB warehouse; unused on PostgreSQL)")
     work_dir: Path = Field(Path(".csi"), description="staging files, locks and Prefect-free scratch space")
     satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)

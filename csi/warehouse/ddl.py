@@ -1,4 +1,11 @@
-"""Create the warehouse schema from the declarations, with comments BI tools show."""
+"""Create or upgrade the warehouse schema from the declarations, with comments BI tools show.
+
+`create_schema` is idempotent and runs at the start of every run: views are
+dropped, tables are created or migrated (csi.warehouse.migrate: additive
+changes derived from the declarations, then ordered explicit migrations),
+comments are (re)applied, and the BI views (csi.warehouse.views) recreated, all
+in one transaction.
+"""
 
 from __future__ import annotations
 
@@ -17,24 +24,32 @@ def metadata(dialect: str) -> sa.MetaData:
     return md
 
 
-def create_schema(wh: Warehouse) -> None:
-    """Create missing tables and (re)apply table and column comments. Idempotent."""
-    md = metadata(wh.dialect)
+def create_schema(wh: Warehouse) -> list[str]:
+    """Create missing tables, migrate old ones, (re)apply comments and views.
+
+    Returns the schema changes made (empty when the schema was current)."""
+    from csi.warehouse.migrate import OPS_SCHEMA_VERSION, upgrade
+    from csi.warehouse.views import create_views, drop_views
+
     with wh.transaction() as tx:
-        md.create_all(tx.conn, checkfirst=True)
-        if tx.is_duckdb:  # duckdb_engine does not emit comments itself
-            _apply_comments(tx)
+        drop_views(tx)
+        changes = upgrade(tx)
+        # on both databases: SQLAlchemy emits PostgreSQL comments only in CREATE TABLE, so
+        # columns added by a migration (and edited comments) would otherwise go without
+        _apply_comments(tx, (*TABLES, OPS_SCHEMA_VERSION))
+        create_views(tx)
+    return changes
 
 
-def _apply_comments(tx: Tx) -> None:
-    for decl in TABLES:
-        tx.execute(f"COMMENT ON TABLE {tx.q(decl.name)} IS {_literal(decl.comment)}")
+def _apply_comments(tx: Tx, tables) -> None:
+    for decl in tables:
+        tx.execute_ddl(f"COMMENT ON TABLE {tx.q(decl.name)} IS {literal(decl.comment)}")
         for col in decl.columns:
-            tx.execute(
-                f"COMMENT ON COLUMN {tx.q(decl.name)}.{tx.q(col.name)} IS {_literal(col.comment)}"
+            tx.execute_ddl(
+                f"COMMENT ON COLUMN {tx.q(decl.name)}.{tx.q(col.name)} IS {literal(col.comment)}"
             )
 
 
-def _literal(text: str) -> str:
-    # comments come from our own declarations, never from data; still escape quotes
+def literal(text: str) -> str:
+    """A SQL string literal of our own text (declarations, reason vocabulary), never of data."""
     return "'" + text.replace("'", "''") + "'"

@@ -73,6 +73,14 @@ class Tx:
         else:
             self.conn.execute(sa.text(sql), dict(params or {}))
 
+    def execute_ddl(self, sql: str) -> None:
+        """Run DDL built from our declarations, unparsed: with no bind parameters, a ':' or '%'
+        inside a comment or view literal is text, not a placeholder."""
+        if self.is_duckdb:
+            self._duck().execute(sql)
+        else:
+            self.conn.connection.driver_connection.execute(sql)
+
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.conn.execute(sa.text(sql), dict(params or {})).scalar()
 
@@ -109,12 +117,14 @@ class Tx:
             finally:
                 duck.unregister("_csi_insert")
         else:
+            # CSV: a null is an unquoted empty field, an empty string is "" (quote_style), and
+            # polars always writes UTF-8, whatever the session's client_encoding
             buf = io.BytesIO()
             frame.write_csv(buf, include_header=False, quote_style="non_numeric",
                             datetime_format="%Y-%m-%d %H:%M:%S%.f")
             raw = self.conn.connection.driver_connection
             with raw.cursor() as cur, cur.copy(
-                f"COPY {self.q(decl.name)} ({cols}) FROM STDIN WITH (FORMAT csv)"
+                f"COPY {self.q(decl.name)} ({cols}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')"
             ) as copy:
                 copy.write(buf.getvalue())
         return frame.height

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from contextlib import ExitStack
 from datetime import date
 
 import pytest
@@ -16,10 +17,24 @@ from csi.settings import load_settings
 from tests.conftest import read_table, table_digest
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES, RUN_AT
+from tests.warehouse.backends import BACKENDS, fresh_url
 
 COMPARED = ("fct_sales", "fct_survey_answer", "fct_survey_response", "fct_complaint", "stg_sales_line",
             "stg_survey_answer", "stg_complaint_version", "dim_date", "dim_site", "dim_customer",
             "ops_quarantine")
+
+
+@pytest.fixture(params=BACKENDS)
+def env(env, request, monkeypatch, tmp_path):
+    """The shared `env`, with a fresh warehouse on each backend (DuckDB file, PostgreSQL database);
+    `env["fresh"]()` opens one more empty warehouse on the same backend."""
+    with ExitStack() as stack:
+        def fresh() -> str:
+            return stack.enter_context(fresh_url(request.param, tmp_path))
+
+        url = fresh()
+        monkeypatch.setenv("CSI_WAREHOUSE_URL", url)
+        yield {**env, "url": url, "fresh": fresh, "backend": request.param}
 
 
 def run_dates(dates):
@@ -116,7 +131,7 @@ def test_crash_midway_then_rerun_equals_clean_run(env, tmp_path):
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     run_dates(DATES)
     crashed = digests(env["url"])
-    os.environ["CSI_WAREHOUSE_URL"] = f"duckdb:///{tmp_path / 'clean.duckdb'}"
+    os.environ["CSI_WAREHOUSE_URL"] = env["fresh"]()
     os.environ["CSI_WORK_DIR"] = str(tmp_path / "clean-work")
     run_dates(DATES)
     assert digests(os.environ["CSI_WAREHOUSE_URL"]) == crashed

@@ -1,0 +1,1 @@
+"""Data quality on the warehouse: Great Expectations suites derived from the declarations."""

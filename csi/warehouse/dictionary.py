@@ -1,0 +1,57 @@
+"""The data dictionary, generated from the table declarations.
+
+`python -m csi.warehouse.dictionary > docs/data-dictionary.md` (`make docs`). The
+declarations are the single source: the same text becomes the table and column
+comments in the database, so BI tools and this page never disagree. A test fails
+when the committed page is stale.
+"""
+
+from __future__ import annotations
+
+from csi.warehouse.declare import TableDecl
+
+LAYERS = {"dim": "Dimensions", "fct": "Facts", "mart": "Marts", "stg": "Staging", "ops": "Operations"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table_section(decl: TableDecl) -> list[str]:
+    lines = [f"### `{decl.name}`", "", _cell(decl.comment), ""]
+    if decl.key:
+        lines += [f"Key: `{', '.join(decl.key)}`", ""]
+    if decl.partition:
+        lines += [f"Partition (rows replaced by): `{decl.partition}`", ""]
+    lines += ["| column | type | null | description |", "|---|---|---|---|"]
+    for col in decl.columns:
+        lines.append(f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {_cell(col.comment)} |")
+    return lines + [""]
+
+
+def render() -> str:
+    from csi.warehouse.migrate import OPS_SCHEMA_VERSION
+    from csi.warehouse.tables import TABLES
+    from csi.warehouse.views import VIEWS
+
+    tables = (*TABLES, OPS_SCHEMA_VERSION)
+    out = ["# Data dictionary", "",
+           "Generated from the table declarations (`csi/warehouse/tables*.py`) by "
+           "`make docs`; do not edit by hand. The same text is stored as table and column "
+           "comments in the warehouse.", "",
+           "Types: text, int (32-bit), bigint, double, date, timestamp (naive local business "
+           "time), bool.", ""]
+    extra = sorted({d.layer for d in tables} - set(LAYERS))
+    for layer, title in [*LAYERS.items(), *((x, x) for x in extra)]:
+        decls = [d for d in tables if d.layer == layer]
+        if decls:
+            out += [f"## {title}", ""]
+            for decl in decls:
+                out += table_section(decl)
+    out += ["## Views", "", "| view | description |", "|---|---|"]
+    out += [f"| `{v.name}` | {_cell(v.comment)} |" for v in VIEWS]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
