@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     publish_path: Path | None = Field(
         None, description="read-only DuckDB copy for BI, replaced after each run "
         "(default: <warehouse>.read.duckdb next to the DuckDB warehouse; unused on PostgreSQL)")
+    quality_checks: bool = Field(True, description="run the Great Expectations suites after every run")
     work_dir: Path = Field(Path(".csi"), description="staging files, locks and Prefect-free scratch space")
     satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)

@@ -23,6 +23,7 @@ from csi.pipeline import steps
 from csi.pipeline.lock import warehouse_lock
 from csi.settings import load_settings
 from csi.warehouse.engine import WarehouseError
+from csi.warehouse.publish import publish
 
 RUNNERS = ("threads", "dask")
 LOCK_WAIT_SECONDS = 600.0
@@ -77,6 +78,17 @@ def refresh_task() -> dict:
     wh = steps.connect(settings)
     try:
         return steps.refresh_marts(wh, settings)
+    finally:
+        wh.dispose()
+
+
+@task(name="quality-checks", cache_policy=None)
+def quality_task(run_ids: list[str]) -> str | None:
+    """Great Expectations on the warehouse; a failed expectation fails the runs, named."""
+    settings = load_settings()
+    wh = steps.connect(settings)
+    try:
+        return steps.check_quality(wh, settings, run_ids)
     finally:
         wh.dispose()
 
@@ -152,6 +164,17 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                     logger.error("FAILED refresh: %s", error)
                     for r in loaded:
                         r.update(status="failed", error=error)
+                    loaded = []
+            if loaded:
+                verdict = quality_task([r["run_id"] for r in loaded])
+                if verdict:
+                    logger.error("FAILED quality: %s", verdict)
+                    for r in loaded:
+                        r.update(status="failed", error=verdict)
+                else:  # the warehouse is consistent even when some dates failed: readers get it
+                    published = publish(settings)
+                    if published:
+                        logger.info("published a read-only copy for BI: %s", published)
         finally:
             wh.dispose()
     order = {d.isoformat(): i for i, d in enumerate(dates)}

@@ -164,3 +164,26 @@ def scrub(error: str | None, url: str) -> str | None:
     password = make_url(url).password if "://" in url else None
     error = error.replace(url, mask_url(url))
     return error.replace(str(password), "***") if password else error
+
+
+def fail_runs(wh: Warehouse, run_ids: list[str], error: str) -> None:
+    """Mark runs failed after the fact (a failed quality check): a re-run redoes them."""
+    with wh.transaction() as tx:
+        for run_id in run_ids:
+            tx.execute("UPDATE ops_pipeline_run SET status = 'failed', error = :e WHERE run_id = :r",
+                       {"e": scrub(error, wh.url), "r": run_id})
+
+
+def check_quality(wh: Warehouse, settings: Settings, run_ids: list[str]) -> str | None:
+    """Run the warehouse checks; on failure mark the runs failed and return the reason."""
+    if not settings.quality_checks:
+        return None
+    from csi.quality.checkpoint import run_checks
+
+    result = run_checks(settings)
+    if result.success:
+        return None
+    error = (f"data quality: {len(result.failed)} expectation(s) failed: {'; '.join(result.failed[:5])} "
+             f"(Data Docs: {result.data_docs})")
+    fail_runs(wh, run_ids, error)
+    return error

@@ -58,8 +58,12 @@ def prefect_harness(prefect_server):
 
 
 @pytest.fixture
-def flow_env(env, prefect_harness):
-    """The `env` fixture (fresh landing, work dir, DuckDB) with the Prefect server."""
+def flow_env(env, prefect_harness, monkeypatch):
+    """The `env` fixture (fresh landing, work dir, DuckDB) with the Prefect server.
+
+    The Great Expectations checks cost ~20 s a run; tests/flows/test_quality_in_flow.py
+    turns them back on."""
+    monkeypatch.setenv("CSI_QUALITY_CHECKS", "false")
     return env
 
 
@@ -78,6 +82,7 @@ def reference_digests(prefect_harness, tmp_path_factory):
         mp.setenv("CSI_WORK_DIR", str(tmp / "work"))
         mp.setenv("CSI_WAREHOUSE_URL", url)
         mp.delenv("CSI_CONFIG_FILE", raising=False)
+        mp.setenv("CSI_QUALITY_CHECKS", "false")
         landing.build(tmp / "landing")
         from flows.pipeline import backfill_flow
 
