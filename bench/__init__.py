@@ -1,0 +1,1 @@
+"""The csi benchmark: `make bench SCALE=1` (see docs/performance.md)."""
