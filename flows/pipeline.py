@@ -64,33 +64,22 @@ def stage_task(business_date: str, run_started_at: str, duplicates: dict[str, st
 def load_task(staged: dict, started_at: str) -> dict:
     settings = load_settings()
     wh = steps.connect(settings)
-    try:
-        summary = steps.StageSummary(**staged["summary"])
-        result = steps.load(wh, settings, summary, datetime.fromisoformat(started_at), staged["seconds"])
-    finally:
-        wh.dispose()
+    summary = steps.StageSummary(**staged["summary"])
+    result = steps.load(wh, settings, summary, datetime.fromisoformat(started_at), staged["seconds"])
     return result.__dict__
 
 
 @task(name="refresh-marts", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
 def refresh_task() -> dict:
     settings = load_settings()
-    wh = steps.connect(settings)
-    try:
-        return steps.refresh_marts(wh, settings)
-    finally:
-        wh.dispose()
+    return steps.refresh_marts(steps.connect(settings), settings)
 
 
 @task(name="quality-checks", cache_policy=None)
 def quality_task(run_ids: list[str]) -> str | None:
     """Great Expectations on the warehouse; a failed expectation fails the runs, named."""
     settings = load_settings()
-    wh = steps.connect(settings)
-    try:
-        return steps.check_quality(wh, settings, run_ids)
-    finally:
-        wh.dispose()
+    return steps.check_quality(steps.connect(settings), settings, run_ids)
 
 
 def yesterday(tz: str) -> date:
@@ -176,7 +165,7 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                     if published:
                         logger.info("published a read-only copy for BI: %s", published)
         finally:
-            wh.dispose()
+            steps.release(settings)
     order = {d.isoformat(): i for i, d in enumerate(dates)}
     results.sort(key=lambda r: order[r["business_date"]])
     failed = [r["business_date"] for r in results if r["status"] == "failed"]

@@ -43,14 +43,27 @@ class DateResult:
     error: str | None = None
 
 
+_SHARED: dict[str, Warehouse] = {}
+
+
 def connect(settings: Settings) -> Warehouse:
-    """The warehouse, assuming its schema is current (the flow ran open_warehouse first)."""
-    return Warehouse(settings.url)
+    """The process's shared warehouse handle, assuming its schema is current (the flow
+    ran open_warehouse first). Tasks of one flow reuse its connection; `release` closes it."""
+    if settings.url not in _SHARED:
+        _SHARED[settings.url] = Warehouse(settings.url)
+    return _SHARED[settings.url]
+
+
+def release(settings: Settings) -> None:
+    """Close the shared handle (end of a flow), so other processes can open a DuckDB file."""
+    wh = _SHARED.pop(settings.url, None)
+    if wh is not None:
+        wh.dispose()
 
 
 def open_warehouse(settings: Settings) -> Warehouse:
     """The warehouse with its schema created or migrated: once per flow, not per task."""
-    wh = Warehouse(settings.url)
+    wh = connect(settings)
     create_schema(wh)
     return wh
 

@@ -44,7 +44,11 @@ def make_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "duckdb":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        return sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+        # One connection kept open for the engine's life: opening a DuckDB file and
+        # checkpointing it on close cost more than a small drop's whole load
+        # (docs/performance.md). dispose() closes it, so other processes can open the file.
+        return sa.create_engine(parsed, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=0,
+                                pool_timeout=600)
     if parsed.get_backend_name() == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             raise WarehouseError("PostgreSQL URLs must use the psycopg driver: postgresql+psycopg://...")
