@@ -113,6 +113,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     result = backfill_flow(start=start.isoformat(), end=end.isoformat(), force=True, workers=os.cpu_count() or 1)
     code = print_summary(result)
     print_warehouse(settings)
+    from csi.warehouse.dictionary import render
+    from csi.warehouse.publish import publish_target
+
+    dictionary = args.dir / "data-dictionary.md"
+    dictionary.write_text(render(), encoding="utf-8")
+    console.print(f"data dictionary: {dictionary}")
+    console.print(f"Data Docs (quality checks): {settings.data_docs_dir / 'index.html'}")
+    read_copy = publish_target(settings)
+    if read_copy:
+        console.print(f"read-only copy for BI tools: {read_copy} (docs/bi.md says how to connect)")
     return code
 
 
