@@ -23,12 +23,3 @@ def answer_rows(valid: pl.LazyFrame) -> pl.LazyFrame:
 def complaint_rows(valid: pl.LazyFrame) -> pl.LazyFrame:
     return valid.rename({"resolved": "is_resolved"})
 
-
-def nps_class(answer: pl.Expr) -> pl.Expr:
-    """promoter 9-10, passive 7-8, detractor 0-6 (METRICS.md section 2)."""
-    return (
-        pl.when(answer >= 9).then(pl.lit("promoter"))
-        .when(answer >= 7).then(pl.lit("passive"))
-        .when(answer.is_not_null()).then(pl.lit("detractor"))
-        .otherwise(None)
-    )
