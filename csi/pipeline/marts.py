@@ -55,6 +55,12 @@ def replace_from(tx: Tx, decl: TableDecl, frame: pl.LazyFrame, start: date) -> N
     tx.insert(decl, frame.filter(pl.col(col) >= start).collect())
 
 
+def replace_all(tx: Tx, decl: TableDecl, frame: pl.LazyFrame) -> None:
+    """Replace every row of a mart that is recomputed whole."""
+    tx.execute(f"DELETE FROM {tx.q(decl.name)}")
+    tx.insert(decl, frame.collect())
+
+
 def answers_of_responses_since(tx: Tx, start: date) -> pl.LazyFrame:
     """Answers of every response whose (latest) submission date is >= start."""
     return tx.read_table(core.FCT_ANSWER, "response_id IN (SELECT response_id FROM fct_survey_response "
@@ -114,11 +120,10 @@ def refresh_complaints(tx: Tx, settings: Settings, since: date) -> None:
 def refresh_service_recovery(tx: Tx, settings: Settings, since: date) -> None:
     # every month: the "latest NPS" of a customer is as of the end of all data, so any
     # new answer can move any month's row
-    first = date(1900, 1, 1)
     mart = build_service_recovery_monthly(
         tx.read_table(core.FCT_COMPLAINT).lazy(), tx.read_table(core.FCT_SALES).lazy(),
         tx.read_table(core.FCT_RESPONSE).lazy(), settings.complaints.recovery_window_days)
-    replace_from(tx, sat.MART_SERVICE_RECOVERY_MONTHLY, mart, first)
+    replace_all(tx, sat.MART_SERVICE_RECOVERY_MONTHLY, mart)
 
 
 MART_FAMILIES: list[MartFamily] = [

@@ -34,7 +34,7 @@ def snapshot_dates(tx: Tx, settings: Settings, since: date) -> list[date]:
 
 
 def refresh_customers(tx: Tx, settings: Settings, since: date) -> None:
-    from csi.pipeline.marts import replace_from
+    from csi.pipeline.marts import replace_all, replace_from
 
     dates = snapshot_dates(tx, settings, since)
     sales = tx.read_table(core.FCT_SALES).lazy()
@@ -53,4 +53,4 @@ def refresh_customers(tx: Tx, settings: Settings, since: date) -> None:
                      schema={"as_of_date": pl.Date, "customer_id": pl.String, "risk_score": pl.Float64,
                              "risk_band": pl.String})
     backtest = build_churn_backtest(scored.lazy(), sales, settings.churn.backtest_horizon_days)
-    replace_from(tx, cm.MART_CHURN_BACKTEST, backtest, date(1900, 1, 1))
+    replace_all(tx, cm.MART_CHURN_BACKTEST, backtest)
