@@ -1,10 +1,14 @@
 """Load one staged drop into the warehouse, in one transaction.
 
 The drop's previous contribution (staging rows, quarantine, file records) is
-replaced, the current facts are rebuilt for every key the old or new
-contribution touches, and the earliest touched event date is recorded so the
-mart refresh recomputes only what changed. A crash anywhere rolls the whole
-drop back; a re-run replaces it: either way the result equals one clean run.
+replaced, every key the old or new contribution touches is recorded in
+`ops_pending_<source>_key`, and the earliest touched event date in
+`ops_dirty_period`. The current facts of all pending keys are re-derived once,
+by `rebuild_pending_facts` at the start of the next refresh, in the refresh's
+transaction: a load costs O(rows of the drop), not O(history), so a backfill is
+linear in its dates. A crash anywhere rolls the drop (or the refresh) back; the
+pending keys survive a failed refresh, and a re-run replaces the drop: either
+way the result equals one clean run.
 """
 
 from __future__ import annotations
@@ -16,16 +20,16 @@ import polars as pl
 
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_ops as ops
-from csi.warehouse.declare import NN, TableDecl
+from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Tx
 
+PENDING = {"sales": ops.OPS_PENDING_SALES, "surveys": ops.OPS_PENDING_SURVEYS,
+           "complaints": ops.OPS_PENDING_COMPLAINTS}
 STAGING = {"sales": core.STG_SALES, "surveys": core.STG_ANSWER, "complaints": core.STG_COMPLAINT}
 FACTS = {"sales": core.FCT_SALES, "surveys": core.FCT_ANSWER, "complaints": core.FCT_COMPLAINT}
 KEYS = {"sales": ("order_id", "line_no"), "surveys": ("response_id", "question_id"),
         "complaints": ("complaint_id",)}
 EVENT = {"sales": "ordered_at", "surveys": "submitted_at", "complaints": "opened_at"}
-KEY_TYPES = {"order_id": "text", "line_no": "int", "response_id": "text", "question_id": "text",
-             "complaint_id": "text"}
 # the latest delivery of a key wins; complaints: the latest version by updated_at first
 ORDER = {"sales": "drop_date DESC, source_file DESC, record_no DESC",
          "surveys": "drop_date DESC, source_file DESC, record_no DESC",
@@ -55,8 +59,18 @@ def load_drop(tx: Tx, stage_dir: Path, business_date: date, run_id: str, reject:
             rows = pl.DataFrame(schema=decl.polars_schema)
         staged[source] = tx.insert(decl, rows)
         new_keys = rows.select(*KEYS[source], pl.col(EVENT[source]).alias("event_at"))
-        _rebuild_facts(tx, source, pl.concat([old[source], new_keys], how="vertical_relaxed"))
+        touched = pl.concat([old[source], new_keys], how="vertical_relaxed")
+        tx.insert(PENDING[source], touched.select(KEYS[source]).unique())
+        _mark_dirty(tx, touched)
     return staged
+
+
+def rebuild_pending_facts(tx: Tx) -> None:
+    """Re-derive the current fact rows of every pending key, in one pass per source."""
+    for source, pending in PENDING.items():
+        if tx.scalar(f"SELECT count(*) FROM {pending.name}"):
+            _rebuild_facts(tx, source, pending.name)
+            tx.execute(f"DELETE FROM {pending.name}")
 
 
 def _keys_of_drop(tx: Tx, source: str, business_date: date) -> pl.DataFrame:
@@ -67,35 +81,25 @@ def _keys_of_drop(tx: Tx, source: str, business_date: date) -> pl.DataFrame:
         {**{k: STAGING[source].polars_schema[k] for k in KEYS[source]}, "event_at": pl.Datetime("us")})
 
 
-def _key_table(source: str) -> TableDecl:
-    cols = tuple(NN(k, KEY_TYPES[k], k) for k in KEYS[source])
-    return TableDecl(f"tmp_keys_{source}", "tmp", "keys touched by this load", cols)
-
-
-def _rebuild_facts(tx: Tx, source: str, touched: pl.DataFrame) -> None:
-    """Delete and re-derive the current fact rows of the touched keys; mark dirty dates."""
-    if touched.height == 0:
-        return
+def _rebuild_facts(tx: Tx, source: str, pending: str) -> None:
+    """Delete and re-derive the current fact rows of the pending keys (latest delivery wins)."""
     keys = KEYS[source]
-    tmp = _key_table(source)
-    tx.execute(f"DROP TABLE IF EXISTS {tmp.name}")
-    cols = ", ".join(f"{k} {'INTEGER' if KEY_TYPES[k] == 'int' else 'TEXT'}" for k in keys)
-    tx.execute(f"CREATE TEMPORARY TABLE {tmp.name} ({cols})")
-    tx.insert(tmp, touched.select(keys).unique())
+    tmp = f"tmp_keys_{source}"
+    tx.execute(f"DROP TABLE IF EXISTS {tmp}")
+    tx.execute(f"CREATE TEMPORARY TABLE {tmp} AS SELECT DISTINCT {', '.join(keys)} FROM {pending}")
     join = " AND ".join(f"f.{k} = k.{k}" for k in keys)
     fact, stg = FACTS[source], STAGING[source]
-    tx.execute(f"DELETE FROM {fact.name} f USING {tmp.name} k WHERE {join}")
-    select = _fact_select(source, stg)
+    tx.execute(f"DELETE FROM {fact.name} f USING {tmp} k WHERE {join}")
     part = ", ".join(f"s.{k}" for k in keys)
     tx.execute(
         f"INSERT INTO {fact.name} ({', '.join(fact.column_names)}) "
-        f"SELECT {', '.join(fact.column_names)} FROM (SELECT {select}, "
+        f"SELECT {', '.join(fact.column_names)} FROM (SELECT {_fact_select(source, stg)}, "
         f"row_number() OVER (PARTITION BY {part} ORDER BY {ORDER[source]}) AS rn "
-        f"FROM {stg.name} s JOIN {tmp.name} k ON {join.replace('f.', 's.')}) x WHERE rn = 1")
+        f"FROM {stg.name} s JOIN {tmp} k ON {join.replace('f.', 's.')}{_versions_join(source, stg, tmp)}"
+        ") x WHERE rn = 1")
     if source == "surveys":
-        _rebuild_responses(tx, tmp.name)
-    _mark_dirty(tx, touched)
-    tx.execute(f"DROP TABLE {tmp.name}")
+        _rebuild_responses(tx, tmp)
+    tx.execute(f"DROP TABLE {tmp}")
 
 
 def _fact_select(source: str, stg: TableDecl) -> str:
@@ -105,8 +109,16 @@ def _fact_select(source: str, stg: TableDecl) -> str:
     hours = "EXTRACT(EPOCH FROM ({} - s.opened_at)) / 3600.0"
     return (f"{base}, {hours.format('s.closed_at')} AS resolution_hours, "
             f"{hours.format('s.first_response_at')} AS first_response_hours, "
-            f"CAST((SELECT count(DISTINCT v.updated_at) FROM {stg.name} v "
-            "WHERE v.complaint_id = s.complaint_id) AS INTEGER) AS version_count")
+            "CAST(v.version_count AS INTEGER) AS version_count")
+
+
+def _versions_join(source: str, stg: TableDecl, tmp: str) -> str:
+    """Complaints: the number of distinct versions per complaint, as a join (not a correlated subquery)."""
+    if source != "complaints":
+        return ""
+    return (f" JOIN (SELECT c.complaint_id, count(DISTINCT c.updated_at) AS version_count FROM {stg.name} c "
+            f"JOIN {tmp} t ON c.complaint_id = t.complaint_id GROUP BY c.complaint_id) v "
+            "ON v.complaint_id = s.complaint_id")
 
 
 def _rebuild_responses(tx: Tx, tmp: str) -> None:

@@ -1,6 +1,8 @@
-"""Refresh the dimensions and the marts for what the loads since the last refresh touched.
+"""Refresh the facts, dimensions and marts for what the loads since the last refresh touched.
 
-Loads record the earliest event date they touched in `ops_dirty_period`; the
+Loads record the keys they touched in `ops_pending_<source>_key`; the refresh
+first re-derives the current facts of those keys (one set-based pass however
+many drops were loaded). Loads also record the earliest event date they touched in `ops_dirty_period`; the
 refresh recomputes monthly marts from that month on, quarterly marts from that
 quarter on, and snapshots from that date on, all in one transaction, then marks
 the loaded runs `success`. Every mart family is a `MartFamily` registered in
@@ -14,6 +16,7 @@ from datetime import date
 
 import polars as pl
 
+from csi.pipeline.load import rebuild_pending_facts
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
 from csi.warehouse.engine import Tx
@@ -30,6 +33,9 @@ def refresh(tx: Tx, settings: Settings) -> dict[str, float]:
 
     timings: dict[str, float] = {}
     since = dirty_since(tx)
+    started = time.perf_counter()
+    rebuild_pending_facts(tx)
+    timings["facts"] = time.perf_counter() - started
     started = time.perf_counter()
     refresh_dimensions(tx)
     timings["dimensions"] = time.perf_counter() - started

@@ -83,3 +83,24 @@ OPS_DIRTY = TableDecl(
     ),
     key=("grain", "period_start"),
 )
+
+
+def _pending(source: str, keys: tuple) -> TableDecl:
+    return TableDecl(
+        f"ops_pending_{source}_key", "ops",
+        f"Keys of {source} whose current fact row must be re-derived: written with each drop's load "
+        "(the keys its old and new contribution touch), consumed by the next mart refresh, which "
+        "rebuilds the facts of all of them in one set-based pass. A key may appear more than once.",
+        keys,
+        key=(),
+    )
+
+
+OPS_PENDING_SALES = _pending("sales", (
+    NN("order_id", "text", "order of a touched sales line"),
+    NN("line_no", "int", "line of a touched sales line")))
+OPS_PENDING_SURVEYS = _pending("surveys", (
+    NN("response_id", "text", "response of a touched survey answer"),
+    NN("question_id", "text", "question of a touched survey answer")))
+OPS_PENDING_COMPLAINTS = _pending("complaints", (
+    NN("complaint_id", "text", "a complaint one of whose versions was touched"),))

@@ -111,22 +111,25 @@ CRASH = textwrap.dedent("""
     from csi.pipeline import load as loader
     from tests.pipeline.test_load import run_dates
     from tests.pipeline.landing import DATES
-    original = loader._rebuild_facts
+    original = loader.{hook}
     calls = []
     def crash_on_second(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
-            os.kill(os.getpid(), signal.SIGKILL)  # die inside the transaction, mid-load
+            os.kill(os.getpid(), signal.SIGKILL)  # die inside the transaction
         return original(*args, **kwargs)
-    loader._rebuild_facts = crash_on_second
-    run_dates(DATES[1:2])
+    loader.{hook} = crash_on_second
+    run_dates(DATES[1:])
 """)
 
 
-def test_crash_midway_then_rerun_equals_clean_run(env, tmp_path):
+# _mark_dirty runs inside a drop's load transaction, _rebuild_facts inside the refresh's
+# (after the loads committed their pending keys)
+@pytest.mark.parametrize("hook", ["_mark_dirty", "_rebuild_facts"])
+def test_crash_midway_then_rerun_equals_clean_run(env, tmp_path, hook):
     landing.build(env["landing"])
     run_dates(DATES[:1])
-    proc = subprocess.run([sys.executable, "-c", CRASH], env=os.environ.copy(), cwd=os.getcwd(),
+    proc = subprocess.run([sys.executable, "-c", CRASH.format(hook=hook)], env=os.environ.copy(), cwd=os.getcwd(),
                           capture_output=True, text=True)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     run_dates(DATES)
