@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from bench.meter import Meter
 from csi.pipeline import marts as marts_mod
+from csi.pipeline import refresh as refresh_mod
 from csi.pipeline import stage as stage_mod
 from csi.pipeline import steps
 
@@ -29,8 +30,10 @@ def _timed(meter: Meter, label: str, fn):
 
 @contextmanager
 def instrumented(meter: Meter, prefix: str):
-    """Wrap the landing read, validation and every mart family with meter phases."""
-    saved = (stage_mod.read_landing_file, stage_mod.validate, list(marts_mod.MART_FAMILIES))
+    """Wrap the landing read, validation, the fact rebuild and every mart family with meter phases."""
+    saved = (stage_mod.read_landing_file, stage_mod.validate, list(marts_mod.MART_FAMILIES),
+             refresh_mod.rebuild_pending_facts)
+    refresh_mod.rebuild_pending_facts = _timed(meter, f"{prefix}.facts_rebuild", saved[3])
     stage_mod.read_landing_file = _timed(meter, f"{prefix}.stage.ingest_read", saved[0])
     stage_mod.validate = _timed(meter, f"{prefix}.stage.validate", saved[1])
     marts_mod.MART_FAMILIES[:] = [
@@ -40,6 +43,7 @@ def instrumented(meter: Meter, prefix: str):
     finally:
         stage_mod.read_landing_file, stage_mod.validate = saved[0], saved[1]
         marts_mod.MART_FAMILIES[:] = saved[2]
+        refresh_mod.rebuild_pending_facts = saved[3]
 
 
 def process(meter: Meter, settings, dates: list[date], prefix: str, profile=None) -> dict:
