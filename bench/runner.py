@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from datetime import date, datetime
 
 from bench.meter import Meter
@@ -37,7 +38,7 @@ def instrumented(meter: Meter, prefix: str):
     stage_mod.read_landing_file = _timed(meter, f"{prefix}.stage.ingest_read", saved[0])
     stage_mod.validate = _timed(meter, f"{prefix}.stage.validate", saved[1])
     marts_mod.MART_FAMILIES[:] = [
-        marts_mod.MartFamily(f.name, _timed(meter, f"{prefix}.marts.{f.name}", f.refresh)) for f in saved[2]]
+        replace(f, refresh=_timed(meter, f"{prefix}.marts.{f.name}", f.refresh)) for f in saved[2]]
     try:
         yield
     finally:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from csi.pipeline.complaint_changes import complaint_snapshot_change
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.declare import TableDecl
@@ -61,7 +62,8 @@ def load_drop(tx: Tx, stage_dir: Path, business_date: date, run_id: str, reject:
         new_keys = rows.select(*KEYS[source], pl.col(EVENT[source]).alias("event_at"))
         touched = pl.concat([old[source], new_keys], how="vertical_relaxed")
         tx.insert(PENDING[source], touched.select(KEYS[source]).unique())
-        _mark_dirty(tx, touched)
+        _mark_dirty(tx, touched, snapshots=source != "complaints")
+    mark_dirty(tx, "snapshot", business_date)  # the date's own snapshot, even if no event touched it
     return staged
 
 
@@ -84,22 +86,27 @@ def _keys_of_drop(tx: Tx, source: str, business_date: date) -> pl.DataFrame:
 def _rebuild_facts(tx: Tx, source: str, pending: str) -> None:
     """Delete and re-derive the current fact rows of the pending keys (latest delivery wins)."""
     keys = KEYS[source]
-    tmp = f"tmp_keys_{source}"
-    tx.execute(f"DROP TABLE IF EXISTS {tmp}")
+    tmp, new = f"tmp_keys_{source}", f"tmp_new_{source}"
+    for t in (tmp, new):
+        tx.execute(f"DROP TABLE IF EXISTS {t}")
     tx.execute(f"CREATE TEMPORARY TABLE {tmp} AS SELECT DISTINCT {', '.join(keys)} FROM {pending}")
     join = " AND ".join(f"f.{k} = k.{k}" for k in keys)
     fact, stg = FACTS[source], STAGING[source]
-    tx.execute(f"DELETE FROM {fact.name} f USING {tmp} k WHERE {join}")
     part = ", ".join(f"s.{k}" for k in keys)
     tx.execute(
-        f"INSERT INTO {fact.name} ({', '.join(fact.column_names)}) "
-        f"SELECT {', '.join(fact.column_names)} FROM (SELECT {_fact_select(source, stg)}, "
-        f"row_number() OVER (PARTITION BY {part} ORDER BY {ORDER[source]}) AS rn "
+        f"CREATE TEMPORARY TABLE {new} AS SELECT {', '.join(fact.column_names)} FROM (SELECT "
+        f"{_fact_select(source, stg)}, row_number() OVER (PARTITION BY {part} ORDER BY {ORDER[source]}) AS rn "
         f"FROM {stg.name} s JOIN {tmp} k ON {join.replace('f.', 's.')}{_versions_join(source, stg, tmp)}"
         ") x WHERE rn = 1")
+    if source == "complaints":  # before the old rows go: the diff bounds the snapshots to recompute
+        mark_dirty(tx, "snapshot", tx.scalar(complaint_snapshot_change(fact.name, tmp, new)))
+    tx.execute(f"DELETE FROM {fact.name} f USING {tmp} k WHERE {join}")
+    tx.execute(f"INSERT INTO {fact.name} ({', '.join(fact.column_names)}) "
+               f"SELECT {', '.join(fact.column_names)} FROM {new}")
     if source == "surveys":
         _rebuild_responses(tx, tmp)
-    tx.execute(f"DROP TABLE {tmp}")
+    for t in (tmp, new):
+        tx.execute(f"DROP TABLE {t}")
 
 
 def _fact_select(source: str, stg: TableDecl) -> str:
@@ -139,10 +146,18 @@ def _rebuild_responses(tx: Tx, tmp: str) -> None:
         "WHERE rn = 1")
 
 
-def _mark_dirty(tx: Tx, touched: pl.DataFrame) -> None:
+def _mark_dirty(tx: Tx, touched: pl.DataFrame, snapshots: bool) -> None:
     earliest = touched["event_at"].min()
-    if earliest is None:
+    if earliest is not None:
+        mark_dirty(tx, "date", earliest.date())
+        if snapshots:
+            mark_dirty(tx, "snapshot", earliest.date())
+
+
+def mark_dirty(tx: Tx, grain: str, day: date | None) -> None:
+    """Record that `grain` marts are stale from `day` on ('date': monthly and quarterly marts,
+    from the earliest touched event date; 'snapshot': the customer snapshot marts)."""
+    if day is None:
         return
-    tx.execute("INSERT INTO ops_dirty_period (grain, period_start) SELECT 'date', :p WHERE NOT EXISTS "
-               "(SELECT 1 FROM ops_dirty_period WHERE grain = 'date' AND period_start = :p)",
-               {"p": earliest.date()})
+    tx.execute("INSERT INTO ops_dirty_period (grain, period_start) SELECT :g, :p WHERE NOT EXISTS "
+               "(SELECT 1 FROM ops_dirty_period WHERE grain = :g AND period_start = :p)", {"g": grain, "p": day})

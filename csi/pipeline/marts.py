@@ -4,7 +4,8 @@ A family reads only the facts its dirty periods need (predicate pushdown into th
 warehouse), runs its pure transforms once, and replaces the rows of those
 periods. `since` is the earliest event date any load touched since the last
 refresh: monthly marts are recomputed from its month on, quarterly marts from its
-quarter on. Satisfaction runs after the ACSI model, whose SAT weights it uses.
+quarter on. The snapshot family has its own, often later, `since` (grain
+'snapshot', see csi.pipeline.complaint_changes). Satisfaction runs after the ACSI model, whose SAT weights it uses.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from transforms.servqual import build_servqual_monthly
 class MartFamily:
     name: str
     refresh: Callable[[Tx, Settings, date], None]
+    grain: str = "date"  # which ops_dirty_period grain gives its `since` (csi.pipeline.load.mark_dirty)
 
 
 def month_start(d: date) -> date:
@@ -133,5 +135,5 @@ MART_FAMILIES: list[MartFamily] = [
     MartFamily("kano", refresh_kano),
     MartFamily("complaints", refresh_complaints),
     MartFamily("service_recovery", refresh_service_recovery),
-    MartFamily("customers", refresh_customers),
+    MartFamily("customers", refresh_customers, grain="snapshot"),
 ]

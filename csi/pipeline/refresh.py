@@ -23,8 +23,8 @@ from csi.warehouse.engine import Tx
 from transforms.calendar import calendar
 
 
-def dirty_since(tx: Tx) -> date | None:
-    return tx.scalar("SELECT min(period_start) FROM ops_dirty_period WHERE grain = 'date'")
+def dirty_since(tx: Tx, grain: str = "date") -> date | None:
+    return tx.scalar("SELECT min(period_start) FROM ops_dirty_period WHERE grain = :g", {"g": grain})
 
 
 def refresh(tx: Tx, settings: Settings) -> dict[str, float]:
@@ -32,15 +32,15 @@ def refresh(tx: Tx, settings: Settings) -> dict[str, float]:
     from csi.pipeline.marts import MART_FAMILIES
 
     timings: dict[str, float] = {}
-    since = dirty_since(tx)
     started = time.perf_counter()
-    rebuild_pending_facts(tx)
+    rebuild_pending_facts(tx)  # may mark snapshots dirty (complaint changes): before reading `since`
     timings["facts"] = time.perf_counter() - started
     started = time.perf_counter()
     refresh_dimensions(tx)
     timings["dimensions"] = time.perf_counter() - started
-    if since is not None:
-        for family in MART_FAMILIES:
+    for family in MART_FAMILIES:
+        since = dirty_since(tx, family.grain)
+        if since is not None:
             started = time.perf_counter()
             family.refresh(tx, settings, since)
             timings[family.name] = time.perf_counter() - started

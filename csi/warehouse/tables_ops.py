@@ -78,8 +78,9 @@ OPS_DIRTY = TableDecl(
     "ops_dirty_period", "ops",
     "Periods whose marts must be recomputed: written with a fact load, cleared by the mart refresh.",
     (
-        NN("grain", "text", "month (monthly marts) or date (snapshot marts, earliest touched date)"),
-        NN("period_start", "date", "first day of the month, or the touched event date"),
+        NN("grain", "text", "'date': monthly and quarterly marts are stale from period_start (the earliest "
+                            "touched event date); 'snapshot': the customer snapshot marts are"),
+        NN("period_start", "date", "the first stale date of that grain"),
     ),
     key=("grain", "period_start"),
 )

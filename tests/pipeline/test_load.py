@@ -14,7 +14,7 @@ import pytest
 
 from csi.pipeline import steps
 from csi.settings import load_settings
-from tests.conftest import read_table, table_digest
+from tests.conftest import read_table, table_digest, write_csv
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES, RUN_AT
 from tests.warehouse.backends import BACKENDS, fresh_url
@@ -155,3 +155,27 @@ def test_quarantine_threshold_rejects_the_drop(env, monkeypatch):
     monkeypatch.setenv("CSI_MAX_QUARANTINE_PCT", "6")
     run_dates(DATES[:1])
     assert read_table(env["url"], "SELECT count(*) FROM fct_sales").item() == 94
+
+
+def test_date_by_date_equals_all_at_once(env, tmp_path):
+    """Incremental refreshes (one per date: the nightly case, where complaint updates dirty the
+    snapshots only from the changed closed date) give the marts of one refresh over all dates."""
+    from csi.warehouse.tables import TABLES
+
+    landing.build(env["landing"])
+    # K2 is delivered open on day 1; day 3 brings the version closed late on day 1: only the
+    # closed-date bound (not the drop's own date) makes the day-1 snapshot stale
+    d1, d3 = (f"dt={d.isoformat()}" for d in (DATES[0], DATES[2]))
+    write_csv(env["landing"] / f"complaints/{d1}/crm_k2.csv", landing.COMPLAINT_HEADER +
+              "K2,C1,S1,2026-01-30 09:00:00,,,2026-01-30 09:00:00,open,false,phone,品质,1,0,坏\n")
+    write_csv(env["landing"] / f"complaints/{d3}/crm.csv", landing.COMPLAINT_HEADER +
+              "K2,C1,S1,2026-01-30 09:00:00,2026-01-30 10:00:00,2026-01-30 23:00:00,2026-02-01 07:00:00,"
+              "resolved,true,phone,品质,1,0,坏\n")
+    for d in DATES:
+        run_dates([d])
+    marts = [t.name for t in TABLES if t.name.startswith(("fct_", "dim_", "mart_"))]
+    nightly = {t: table_digest(env["url"], t) for t in marts}
+    os.environ["CSI_WAREHOUSE_URL"] = env["fresh"]()
+    os.environ["CSI_WORK_DIR"] = str(tmp_path / "clean-work")
+    run_dates(DATES)
+    assert {t: table_digest(os.environ["CSI_WAREHOUSE_URL"], t) for t in marts} == nightly
