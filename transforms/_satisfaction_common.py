@@ -4,9 +4,13 @@
   missing columns (instead of a polars ColumnNotFoundError deep in a plan).
 - `month_start` / `quarter_start`: the calendar period of a timestamp as a Date
   (METRICS.md section 0: an event belongs to the month of its own timestamp).
-- `with_all_sites`: the records again with `site_id = 'ALL'`, so grouping by site
-  also yields the pooled all-sites row (METRICS.md section 0: pooled records,
-  never an average of site values).
+- The all-sites row (`site_id = 'ALL'`, METRICS.md section 0: pooled records, never
+  an average of site values), three ways:
+  `add_all_sites` sums additive per-site parts (counts, sums), the cheapest;
+  `by_site_and_all` groups the records twice (per site, then pooled) for figures
+  that are not additive (distinct counts, percentiles);
+  `with_all_sites` copies every record with site_id = 'ALL' (twice the rows: the
+  slowest, kept for callers that need the copies themselves).
 """
 
 from __future__ import annotations
@@ -44,6 +48,34 @@ def with_all_sites(frame: pl.LazyFrame) -> pl.LazyFrame:
     """
     both = pl.concat_list(pl.col("site_id").cast(pl.String), pl.lit(ALL_SITES, dtype=pl.String))
     return frame.with_columns(site_id=both).explode("site_id")
+
+
+def add_all_sites(cells: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
+    """`cells` (one row per site and `by`) plus, per `by`, the sum over sites of every other column.
+
+    Only for additive parts: a count or a sum of the pooled records is the sum of the
+    sites' ones (exact for counts and for sums of integer-valued answers).
+    """
+    # Cached: the total reads fewer columns than the site rows, which hides the shared
+    # input from polars' common-subplan elimination (it would aggregate the records twice).
+    cells = cells.with_columns(pl.col("site_id").cast(pl.String)).cache()
+    names = cells.collect_schema().names()
+    total = cells.group_by(by).agg(pl.exclude("site_id", *by).sum()).with_columns(site_id=pl.lit(ALL_SITES))
+    return pl.concat([cells, total.select(names)])
+
+
+def by_site_and_all(frame: pl.LazyFrame, by: list[str | pl.Expr], aggs: list[pl.Expr]) -> pl.LazyFrame:
+    """`aggs` per site_id and `by`, stacked with `aggs` per `by` over the pooled records (site_id = 'ALL').
+
+    For figures that are not additive (distinct counts, percentiles). Grouping twice
+    costs far less than exploding every record to (its site, 'ALL') and grouping once:
+    the copies and the list explode dominated the old plan.
+    """
+    # Cached for the same reason as in add_all_sites (else: the month of 1 M sales twice).
+    frame = frame.cache()
+    per_site = frame.group_by(pl.col("site_id").cast(pl.String), *by).agg(aggs)
+    pooled = frame.group_by(*by).agg(aggs).with_columns(site_id=pl.lit(ALL_SITES))
+    return pl.concat([per_site, pooled.select(per_site.collect_schema().names())])
 
 
 def keep_months(frame: pl.LazyFrame, months: list[date] | None, col: str = "month") -> pl.LazyFrame:

@@ -30,7 +30,13 @@ from datetime import date
 
 import polars as pl
 
-from transforms._satisfaction_common import keep_months, month_start, require_columns, with_all_sites
+from transforms._satisfaction_common import (
+    add_all_sites,
+    by_site_and_all,
+    keep_months,
+    month_start,
+    require_columns,
+)
 from transforms.quantile import median, percentile
 
 KEYS = ["month", "site_id"]
@@ -67,48 +73,41 @@ def build_complaints_monthly(
         {"severity": list(sla_hours), "sla": list(sla_hours.values())},
         schema={"severity": pl.Int64, "sla": pl.Float64},
     ).lazy()
-    c = with_all_sites(complaints.with_columns(pl.col("severity").cast(pl.Int64)))
-
-    opened = c.group_by("site_id", month=month_start("opened_at")).agg(
-        complainants=pl.col("customer_id").n_unique().cast(pl.Int64)
+    c = complaints.with_columns(pl.col("severity").cast(pl.Int64))
+    # Distinct customers and percentiles are not additive: their 'ALL' row groups the
+    # pooled records again (by_site_and_all). The backlog count is summed over sites.
+    distinct = pl.col("customer_id").n_unique().cast(pl.Int64)
+    opened = by_site_and_all(
+        c.with_columns(month=month_start("opened_at")), ["month"], [distinct.alias("complainants")]
     )
-    active = (
-        with_all_sites(
-            pl.concat(
-                [
-                    sales.filter(pl.col("order_type") == "sale").select(
-                        "customer_id", "site_id", month=month_start("ordered_at")
-                    ),
-                    responses.filter(pl.col("customer_id").is_not_null()).select(
-                        "customer_id", "site_id", month=month_start("submitted_at")
-                    ),
-                ]
-            )
-        )
-        .group_by(KEYS)
-        .agg(active_customers=pl.col("customer_id").n_unique().cast(pl.Int64))
+    sold = sales.filter(pl.col("order_type") == "sale").select(
+        "customer_id", "site_id", month=month_start("ordered_at")
     )
+    identified = responses.filter(pl.col("customer_id").is_not_null())
+    answered = identified.select("customer_id", "site_id", month=month_start("submitted_at"))
+    active = by_site_and_all(pl.concat([sold, answered]), ["month"], [distinct.alias("active_customers")])
     met = pl.col("resolution_hours") <= pl.col("sla")
-    closed = (
+    closed = by_site_and_all(
         c.filter(pl.col("closed_at").is_not_null())
-        .with_columns(resolution_hours=_hours("closed_at"))
-        .join(sla, on="severity", how="left")
-        .group_by("site_id", month=month_start("closed_at"))
-        .agg(
-            closed_count=pl.len().cast(pl.Int64),
-            resolution_hours_median=median("resolution_hours"),
-            resolution_hours_p90=percentile("resolution_hours", 0.9),
-            sla_met_count=met.fill_null(False).sum().cast(pl.Int64),
-        )
+        .with_columns(resolution_hours=_hours("closed_at"), month=month_start("closed_at"))
+        .join(sla, on="severity", how="left"),
+        ["month"],
+        [
+            pl.len().cast(pl.Int64).alias("closed_count"),
+            median("resolution_hours").alias("resolution_hours_median"),
+            percentile("resolution_hours", 0.9).alias("resolution_hours_p90"),
+            met.fill_null(False).sum().cast(pl.Int64).alias("sla_met_count"),
+        ],
     )
-    first = (
-        c.filter(pl.col("first_response_at").is_not_null())
-        .with_columns(first_response_hours=_hours("first_response_at"))
-        .group_by("site_id", month=month_start("first_response_at"))
-        .agg(
-            first_response_count=pl.len().cast(pl.Int64),
-            first_response_hours_median=median("first_response_hours"),
-        )
+    first = by_site_and_all(
+        c.filter(pl.col("first_response_at").is_not_null()).with_columns(
+            first_response_hours=_hours("first_response_at"), month=month_start("first_response_at")
+        ),
+        ["month"],
+        [
+            pl.len().cast(pl.Int64).alias("first_response_count"),
+            median("first_response_hours").alias("first_response_hours_median"),
+        ],
     )
     last_month = pl.concat(
         [
@@ -116,7 +115,7 @@ def build_complaints_monthly(
             active.select(m="month"),
         ]
     ).select(last=pl.col("m").max())
-    backlog = (
+    backlog = add_all_sites(
         c.join(last_month, how="cross")
         .with_columns(
             month=pl.date_ranges(
@@ -130,7 +129,8 @@ def build_complaints_monthly(
         .explode("month")
         .filter(pl.col("month").is_not_null())
         .group_by(KEYS)
-        .agg(open_at_month_end=pl.len().cast(pl.Int64))
+        .agg(open_at_month_end=pl.len().cast(pl.Int64)),
+        ["month"],
     )
     out = opened
     for part in (active, closed, first, backlog):

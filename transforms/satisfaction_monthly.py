@@ -26,7 +26,7 @@ from datetime import date
 
 import polars as pl
 
-from transforms._satisfaction_common import keep_months, month_start, require_columns, with_all_sites
+from transforms._satisfaction_common import add_all_sites, keep_months, month_start, require_columns
 from transforms.nps import nps_change_significant, nps_derived, nps_parts
 from transforms.satisfaction_model_weights import apply_model_weights
 
@@ -62,36 +62,40 @@ def build_satisfaction_monthly(
     sat = _items(catalog, "SAT")
     comp_ids = _items(catalog, "COMP")["question_id"].to_list()
 
-    nps = (
-        with_all_sites(responses.select("site_id", month=month_start("submitted_at"), nps_answer="nps_answer"))
-        .group_by(KEYS)
-        .agg(nps_parts("nps_answer"))
+    # Additive parts only (counts, sums): aggregated per site, then summed for 'ALL'.
+    nps = add_all_sites(
+        responses.group_by("site_id", month=month_start("submitted_at")).agg(nps_parts("nps_answer")), ["month"]
+    )
+    sat_ids = sat["question_id"].to_list()
+    x = pl.col("answer")
+    # Long first (one row per month, site and question: a plain group-by), then wide on
+    # that small frame; filtered aggregations over the raw answers would be far slower.
+    per_question = add_all_sites(
+        answers.filter(pl.col("question_id").is_in(["csat", "ces", *sat_ids, *comp_ids]) & x.is_not_null())
+        .group_by("site_id", "question_id", month=month_start("submitted_at"))
+        .agg(
+            n=pl.len().cast(pl.Int64),
+            total=x.sum().cast(pl.Float64),
+            ge4=(x >= 4).sum().cast(pl.Int64),
+            ge5=(x >= 5).sum().cast(pl.Int64),
+            eq1=(x == 1).sum().cast(pl.Int64),
+        ),
+        ["month", "question_id"],
     )
 
-    def count_sum(qids: list[str], name: str) -> list[pl.Expr]:
-        x = pl.col("answer").filter(pl.col("question_id").is_in(qids))
-        return [x.count().cast(pl.Int64).alias(f"{name}_n"), x.sum().cast(pl.Float64).alias(f"{name}_sum")]
+    def part(col: str, qids: list[str], name: str) -> pl.Expr:
+        return pl.col(col).filter(pl.col("question_id").is_in(qids)).sum().alias(name)
 
-    csat = pl.col("answer").filter(pl.col("question_id") == "csat")
-    ces = pl.col("answer").filter(pl.col("question_id") == "ces")
-    comp = pl.col("answer").filter(pl.col("question_id").is_in(comp_ids))
-    sat_ids = sat["question_id"].to_list()
-    other = (
-        with_all_sites(
-            answers.filter(pl.col("question_id").is_in(["csat", "ces", *sat_ids, *comp_ids]))
-            .filter(pl.col("answer").is_not_null())
-            .select("question_id", "answer", "site_id", month=month_start("submitted_at"))
-        )
-        .group_by(KEYS)
-        .agg(
-            *count_sum(["csat"], "csat"),
-            (csat >= 4).sum().cast(pl.Int64).alias("csat_top2_count"),
-            *count_sum(["ces"], "ces"),
-            (ces >= 5).sum().cast(pl.Int64).alias("ces_easy_count"),
-            *[e for qid in sat_ids for e in count_sum([qid], qid)],
-            comp.count().cast(pl.Int64).alias("complaint_survey_n"),
-            (comp == 1).sum().cast(pl.Int64).alias("complaint_survey_yes"),
-        )
+    other = per_question.group_by(KEYS).agg(
+        part("n", ["csat"], "csat_n"),
+        part("total", ["csat"], "csat_sum"),
+        part("ge4", ["csat"], "csat_top2_count"),
+        part("n", ["ces"], "ces_n"),
+        part("total", ["ces"], "ces_sum"),
+        part("ge5", ["ces"], "ces_easy_count"),
+        *[e for q in sat_ids for e in (part("n", [q], f"{q}_n"), part("total", [q], f"{q}_sum"))],
+        part("n", comp_ids, "complaint_survey_n"),
+        part("eq1", comp_ids, "complaint_survey_yes"),
     )
 
     def ratio(num: pl.Expr, den: str, scale: float = 1.0) -> pl.Expr:
