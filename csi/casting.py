@@ -77,3 +77,16 @@ def parse(text: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return pl.when(text.str.contains(TIMESTAMP_RE)).then(ts).cast(pl.Datetime("us"))
     low = text.str.to_lowercase()
     return pl.when(low.is_in(TRUE_TEXT)).then(True).when(low.is_in(FALSE_TEXT)).then(False)
+
+
+def parse_steps(given: dict[str, pl.DataType], dtypes: dict[str, pl.DataType], flag: str) -> list[list[pl.Expr]]:
+    """Successive ``with_columns`` steps that parse every column of ``dtypes`` in place
+    (``given``: its current dtype) and add ``<flag><col>`` per typed column, true where
+    present text did not parse. Plain expressions, so callers can build them once."""
+    parsed = [c for c, t in dtypes.items() if kind_of(t) != "text"]
+    return [
+        [prepare(c, given[c], t).alias(c) for c, t in dtypes.items()],
+        [pl.col(c).is_not_null().alias(flag + c) for c in parsed],
+        [parse(pl.col(c), t).alias(c) for c, t in dtypes.items()],
+        [(pl.col(flag + c) & pl.col(c).is_null()).alias(flag + c) for c in parsed],
+    ]
