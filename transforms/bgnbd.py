@@ -16,7 +16,8 @@ that unit). Per-customer likelihood, FHL (2005) eq. (6):
 evaluated as ln L = A1 + A2 + logaddexp(A3, A4) with
 A1 = lnG(r+x) - lnG(r) + r ln alpha, A2 = lnB(a, b+x) - lnB(a, b),
 A3 = -(r+x) ln(alpha+T), A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+t_x) (x>0 only).
-Predictions (P(alive), eq. 10 conditional expectation) are in ``bgnbd_predict``.
+The fit's objective and gradient are in ``bgnbd_likelihood``; predictions (P(alive),
+eq. 10 conditional expectation) are in ``bgnbd_predict``.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln
+from scipy.special import gammaln
 
-from transforms.clv_optim import maximise
+from transforms.bgnbd_likelihood import BgNbdObjective
+from transforms.clv_optim import maximise, penalised
 
 _NAMES = ("r", "alpha", "a", "b")
 
@@ -60,53 +62,22 @@ def validate_rft(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndar
     return x, tx, t_age
 
 
-def _compress(x, tx, t_age) -> tuple[np.ndarray, ...]:
-    """Distinct (x, t_x, T) rows and their counts (lexsort; cheaper than unique(axis=0))."""
-    order = np.lexsort((t_age, tx, x))
-    xs, txs, ts = x[order], tx[order], t_age[order]
-    new = np.ones(xs.size, dtype=bool)
-    new[1:] = (np.diff(xs) != 0) | (np.diff(txs) != 0) | (np.diff(ts) != 0)
-    starts = np.flatnonzero(new)
-    return xs[starts], txs[starts], ts[starts], np.diff(np.append(starts, xs.size)).astype(float)
-
-
-def _ll_and_grad(theta: np.ndarray, x, tx, t_age, xv, inv, grad: bool = True):
-    """Per-row ln L and (optionally) d ln L / d log-parameter, shape (4, n).
-
-    Gamma-function terms depend on x only, so they are evaluated once per
-    distinct x (``x == xv[inv]``) and gathered; per row only two logs, one
-    logaddexp and one expit.
-    """
-    r, alpha, a, b = np.exp(theta)
+def _row_loglik(r: float, alpha: float, a: float, b: float, x, tx, t_age) -> np.ndarray:
+    """Per-row ln L = A1 + A2 + logaddexp(A3, A4); gamma-function terms once per distinct x."""
+    xv, inv = np.unique(x, return_inverse=True)
     rep_v = xv > 0
-    bx1_v = np.where(rep_v, b + xv - 1.0, 1.0)
     g_v = gammaln(r + xv) - gammaln(r) + r * np.log(alpha)  # A1
     g_v += gammaln(a + b) + gammaln(b + xv) - gammaln(b) - gammaln(a + b + xv)  # A2
-    c4_v = np.where(rep_v, np.log(a) - np.log(bx1_v), -np.inf)
+    c4_v = np.where(rep_v, np.log(a) - np.log(np.where(rep_v, b + xv - 1.0, 1.0)), -np.inf)
     rx = r + x
-    log_at, log_atx = np.log(alpha + t_age), np.log(alpha + tx)
-    a3 = -rx * log_at
-    d = c4_v[inv] - rx * log_atx - a3  # A4 - A3, -inf when x = 0
-    ll = g_v[inv] + a3 + np.logaddexp(0.0, d)
-    if not grad:
-        return ll, None
-    w4 = expit(d)
-    w3 = 1.0 - w4
-    dr_v = digamma(r + xv) - digamma(r) + np.log(alpha)
-    dab_v = digamma(a + b) - digamma(a + b + xv)
-    db_v = dab_v + digamma(b + xv) - digamma(b)
-    d_r = dr_v[inv] - w3 * log_at - w4 * log_atx
-    d_alpha = r / alpha - rx * (w3 / (alpha + t_age) + w4 / (alpha + tx))
-    d_a = dab_v[inv] + w4 / a
-    d_b = db_v[inv] - w4 / bx1_v[inv]
-    return ll, np.stack([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+    a3 = -rx * np.log(alpha + t_age)
+    return g_v[inv] + a3 + np.logaddexp(0.0, c4_v[inv] - rx * np.log(alpha + tx) - a3)
 
 
 def bgnbd_loglik(r: float, alpha: float, a: float, b: float, frequency, recency, T) -> np.ndarray:
     """Per-customer BG/NBD log-likelihood (FHL 2005 eq. 6) at the given parameters."""
     x, tx, t_age = validate_rft(frequency, recency, T)
-    xv, inv = np.unique(x, return_inverse=True)
-    return _ll_and_grad(np.log([r, alpha, a, b]), x, tx, t_age, xv, inv, grad=False)[0]
+    return _row_loglik(r, alpha, a, b, x, tx, t_age)
 
 
 def _nan_fit(n: int, status: str) -> BgNbdFit:
@@ -134,20 +105,13 @@ def fit_bgnbd(frequency, recency, T, *, penalizer: float = 0.0, max_iter: int = 
         return _nan_fit(n, "degenerate: fewer than 2 customers with repeat purchases")
     mean_t = float(t_age.mean())
     scale = mean_t if mean_t > 0 else 1.0  # internal time unit: alpha_internal = alpha / scale
-    ux, utx, ut, counts = _compress(x, tx / scale, t_age / scale)
-    uxv, uinv = np.unique(ux, return_inverse=True)
-    weights = counts / n
-
-    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        ll, g = _ll_and_grad(theta, ux, utx, ut, uxv, uinv)
-        f = -float(weights @ ll) + penalizer * float(theta @ theta)
-        return f, -(g @ weights) + 2.0 * penalizer * theta
-
-    start = np.log([1.0, float(ut @ counts) / float(ux @ counts), 1.0, 1.0])
-    res = maximise(objective, start, _NAMES, max_iter)
-    r, alpha_s, a, b = np.exp(res.log_params)
-    alpha = float(alpha_s * scale)
-    ll = float(bgnbd_loglik(r, alpha, a, b, x, tx, t_age).sum())
+    mean_ll = BgNbdObjective(x, tx / scale, t_age / scale)
+    start = np.log([1.0, float(t_age.mean() / scale) / float(x.mean()), 1.0, 1.0])
+    res = maximise(penalised(mean_ll, penalizer), start, _NAMES, max_iter)
+    r, alpha_s, a, b = (float(v) for v in np.exp(res.log_params))
+    # ln L in the data's time unit: scaling t_x, T and alpha by 1/scale multiplies L by scale^x
+    ll = n * mean_ll(res.log_params)[0] - float(x.sum() * np.log(scale))
+    converged, status = res.converged, res.status
     if not np.isfinite(ll):
-        return BgNbdFit(r, alpha, a, b, ll, n, False, "not_converged: non-finite log-likelihood", res.iterations)
-    return BgNbdFit(float(r), alpha, float(a), float(b), ll, n, res.converged, res.status, res.iterations)
+        converged, status = False, "not_converged: non-finite log-likelihood"
+    return BgNbdFit(r, alpha_s * scale, a, b, ll, n, converged, status, res.iterations)

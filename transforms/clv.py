@@ -85,7 +85,7 @@ def _one_snapshot(
 ) -> tuple[pl.DataFrame, list[dict]]:
     x = (part["frequency"].to_numpy() - 1).astype(float)
     t_x = (part["last_order_date"] - part["first_order_date"]).dt.total_days().to_numpy().astype(float)
-    big_t = (pl.Series([d] * len(part)) - part["first_order_date"]).dt.total_days().to_numpy().astype(float)
+    big_t = (d - part["first_order_date"]).dt.total_days().to_numpy().astype(float)
     spend = part["monetary"].to_numpy() / part["frequency"].to_numpy()
     n_total, nan = len(part), np.full(len(part), np.nan)
     out = {"p_alive": nan, "expected_orders_365d": nan, "expected_order_value": nan}

@@ -3,9 +3,10 @@
 Resamples rows with replacement. The n-dependent work is vectorised: resample counts C
 (B x n) times the centred data and its pairwise products give every resample's
 correlation matrix in two matrix products; the PLS iterations then run on the small
-p x p matrices (transforms.pls_pm.fit_correlation). A resample with a constant item or
-an estimation failure is dropped and counted; SE = sample sd (ddof 1) over the
-successful resamples, and no SE at all when fewer than 2 succeeded.
+p x p matrices, all resamples in one batch (transforms.pls_fit.fit_correlations). A
+resample with a constant item or an estimation failure is dropped and counted; SE =
+sample sd (ddof 1) over the successful resamples, and no SE at all when fewer than 2
+succeeded.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from transforms.pls_pm import Layout, ModelLike, fit_correlation, reachable, total_effects
+from transforms.pls_fit import fit_correlations
+from transforms.pls_pm import Layout, ModelLike, reachable, total_effects
 
 
 @dataclass(frozen=True)
@@ -58,17 +60,13 @@ def bootstrap(
     if resamples < 2 or x.shape[0] < 2 or not np.isfinite(x).all():
         return BootstrapResult(0, max(resamples, 0))
     corr, usable = resampled_correlations(x, resamples, seed)
-    betas, totals = [], []
-    for b in np.flatnonzero(usable):
-        status, _, _, _, beta = fit_correlation(corr[b], lay, tol, max_iter, scheme)
-        if status == "ok":
-            betas.append(beta)
-            totals.append(total_effects(beta))
+    status, _, _, _, beta = fit_correlations(corr[usable], lay, tol, max_iter, scheme)
+    betas = beta[status == "ok"]
     ok = len(betas)
     if ok < 2:
         return BootstrapResult(ok, resamples - ok)
-    se_b = np.std(np.stack(betas), axis=0, ddof=1)
-    se_t = np.std(np.stack(totals), axis=0, ddof=1)
+    se_b = np.std(betas, axis=0, ddof=1)
+    se_t = np.std(total_effects(betas), axis=0, ddof=1)
     cs = lay.constructs
     pi, pj = np.nonzero(lay.pred)
     ti, tj = np.nonzero(reachable(lay.pred))

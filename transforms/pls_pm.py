@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol
 
 import numpy as np
+
+from transforms.pls_fit import fit_correlations
 
 
 class ModelLike(Protocol):
@@ -66,56 +69,34 @@ class Layout:
             pred[constructs.index(a), constructs.index(b)] = True
         return cls(constructs, items, block, pred)
 
+    # index arrays of the iterations, built once per layout (not per resample and iteration)
+    @cached_property
+    def mask(self) -> np.ndarray:
+        """mask[i, k] = 1.0 where item i belongs to construct k."""
+        return (self.block[:, None] == np.arange(len(self.constructs))[None, :]).astype(float)
+
+    @cached_property
+    def adj(self) -> np.ndarray:
+        return self.pred | self.pred.T
+
+    @cached_property
+    def predecessors(self) -> list[tuple[int, np.ndarray]]:
+        """(k, indices of the constructs with a path into k) for every endogenous k."""
+        return [(k, np.flatnonzero(self.pred[:, k])) for k in range(len(self.constructs)) if self.pred[:, k].any()]
+
 
 def fit_correlation(s: np.ndarray, lay: Layout, tol: float, max_iter: int, scheme: str = "path"):
-    """Core on a correlation matrix: (status, iterations, W (p x m), R (m x m), B (m x m))."""
-    m = len(lay.constructs)
-    adj = lay.pred | lay.pred.T
-    if not adj.any(axis=0).all():
-        return "degenerate: construct without paths", 0, None, None, None
-    mask = lay.block[:, None] == np.arange(m)[None, :]
-    w = mask.astype(float)
-    w /= np.sqrt(np.einsum("pm,pq,qm->m", w, s, w))
-    for it in range(1, max_iter + 1):
-        r = w.T @ s @ w
-        if scheme == "centroid":
-            e = np.sign(r) * adj
-        elif scheme == "factorial":
-            e = r * adj
-        else:
-            e = r * adj
-            for k in range(m):
-                pr = np.flatnonzero(lay.pred[:, k])
-                if pr.size:
-                    e[pr, k] = np.linalg.solve(r[np.ix_(pr, pr)], r[pr, k])
-        w_new = (s @ w @ e) * mask
-        var = np.einsum("pm,pq,qm->m", w_new, s, w_new)
-        if not np.all(var > 1e-300):
-            return "degenerate: zero inner estimate", it, None, None, None
-        w_new /= np.sqrt(var)
-        done = np.max(np.abs(w_new - w)) < tol
-        w = w_new
-        if done:
-            break
-    else:
-        return "not_converged", max_iter, None, None, None
-    flip = np.where(((s @ w) * mask).sum(axis=0) < 0, -1.0, 1.0)
-    w = w * flip
-    r = w.T @ s @ w
-    b = np.zeros((m, m))
-    for k in range(m):
-        pr = np.flatnonzero(lay.pred[:, k])
-        if pr.size:
-            rr = r[np.ix_(pr, pr)]
-            if np.linalg.cond(rr) > 1e12:
-                return "degenerate: collinear construct scores", it, None, None, None
-            b[pr, k] = np.linalg.solve(rr, r[pr, k])
-    return "ok", it, w, r, b
+    """Core on a correlation matrix: (status, iterations, W (p x m), R (m x m), B (m x m));
+    the arrays are None unless status == 'ok'. See pls_fit.fit_correlations for a stack."""
+    status, iters, w, r, b = fit_correlations(s[None], lay, tol, max_iter, scheme)
+    if status[0] != "ok":
+        return str(status[0]), int(iters[0]), None, None, None
+    return "ok", int(iters[0]), w[0], r[0], b[0]
 
 
 def total_effects(b: np.ndarray) -> np.ndarray:
     """Direct + indirect effects: (I - B)^-1 - I, with B[i, j] the path i -> j."""
-    eye = np.eye(b.shape[0])
+    eye = np.eye(b.shape[-1])  # b may be a stack
     return np.linalg.inv(eye - b) - eye
 
 

@@ -17,6 +17,7 @@ from scipy import integrate
 
 from transforms import bgnbd_predict
 from transforms.bgnbd import BgNbdFit, bgnbd_loglik, fit_bgnbd
+from transforms.bgnbd_likelihood import BgNbdObjective
 from transforms.bgnbd_predict import expected_purchases, p_alive
 
 R, ALPHA, A, B = 0.5, 2.0, 0.8, 2.5  # hand-example parameters
@@ -100,6 +101,34 @@ def test_simulated_parameters_are_recovered():
     days = fit_bgnbd(x, 7 * tx, 7 * big_t)
     np.testing.assert_allclose([days.r, days.alpha, days.a, days.b], [fit.r, 7 * fit.alpha, fit.a, fit.b], rtol=1e-5)
     assert days.log_likelihood == pytest.approx(fit.log_likelihood - x.sum() * math.log(7), abs=1e-4)
+
+
+def test_objective_gradient_and_hessian_match_finite_differences():
+    # the fit's objective: rows reduced to distinct (x, t_x, T) (day grain repeats them), plus
+    # one customer with a huge frequency; mean ln L must equal the per-customer formula
+    x, tx, big_t = simulate(3_000, 0.4, 5.0, 0.7, 3.0, seed=11)
+    x, tx, big_t = np.r_[x, 2000.0], np.round(7 * np.r_[tx, 29.0]), np.round(7 * np.r_[big_t, 30.0])
+    mean_ll = BgNbdObjective(x, tx / 100.0, big_t / 100.0)
+    eps = 1e-6
+    for theta in (np.log([0.5, 0.2, 0.8, 2.0]), np.log([2.0, 0.05, 0.2, 9.0]), np.log([0.1, 3.0, 5.0, 0.6])):
+        ll, grad, hess = mean_ll(theta, True)
+        assert ll == pytest.approx(bgnbd_loglik(*np.exp(theta), x, tx / 100.0, big_t / 100.0).mean(), rel=1e-12)
+        steps = eps * np.eye(4)
+        fd_grad = [(mean_ll(theta + e)[0] - mean_ll(theta - e)[0]) / (2 * eps) for e in steps]
+        fd_hess = np.array([(mean_ll(theta + e)[1] - mean_ll(theta - e)[1]) / (2 * eps) for e in steps])
+        np.testing.assert_allclose(grad, fd_grad, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(hess, fd_hess, rtol=1e-5, atol=1e-7)
+        np.testing.assert_array_equal(hess, hess.T)
+
+
+def test_interior_maximum_is_found_where_newton_alone_runs_to_the_boundary():
+    # From the cold start Newton heads for a, b -> inf on this sample; L-BFGS-B from the same
+    # start finds the interior maximum (the pre-Newton optimiser's answer), and the better one wins.
+    x, tx, big_t = simulate(5_000, 2.73, 45.2, 0.67, 7.84, seed=744652262)
+    fit = fit_bgnbd(x, tx, big_t)
+    assert fit.converged and fit.status == "converged"
+    np.testing.assert_allclose([fit.r, fit.alpha, fit.a, fit.b], [2.46867, 40.8743, 4.49721, 49.9256], rtol=1e-4)
+    assert fit.log_likelihood == pytest.approx(-31734.33434, abs=1e-4)
 
 
 def test_p_alive_is_one_for_zero_frequency_and_a_probability_otherwise():

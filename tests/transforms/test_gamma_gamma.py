@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from transforms.gamma_gamma import GammaGammaFit, expected_order_value, fit_gamma_gamma, gamma_gamma_loglik
+from transforms.gamma_gamma import (
+    GammaGammaFit,
+    GammaGammaObjective,
+    expected_order_value,
+    fit_gamma_gamma,
+    gamma_gamma_loglik,
+)
 
 
 def simulate(n: int, p: float, q: float, v: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -32,6 +38,23 @@ def test_single_customer_loglik_matches_hand_and_integration():
 
     integrated = math.log(integrate.quad(f, 0, np.inf, epsrel=1e-12)[0])
     assert integrated == pytest.approx(-3.3667618678342, abs=1e-9)
+
+
+def test_objective_gradient_and_hessian_match_finite_differences():
+    x, m = simulate(3_000, 6.0, 4.0, 15.0, seed=2)
+    x, m = np.r_[x, 500.0], np.r_[m, 40.0]  # and one customer with a huge frequency
+    w = np.random.default_rng(1).uniform(0.5, 1.5, x.size)
+    mean_ll = GammaGammaObjective(x, m / 20.0, w / w.sum())
+    eps = 1e-6
+    for theta in (np.log([6.0, 4.0, 0.8]), np.log([1.0, 2.0, 1.0]), np.log([30.0, 1.2, 5.0])):
+        ll, grad, hess = mean_ll(theta, True)
+        assert ll == pytest.approx(w @ gamma_gamma_loglik(*np.exp(theta), x, m / 20.0) / w.sum(), rel=1e-12)
+        steps = eps * np.eye(3)
+        fd_grad = [(mean_ll(theta + e)[0] - mean_ll(theta - e)[0]) / (2 * eps) for e in steps]
+        fd_hess = np.array([(mean_ll(theta + e)[1] - mean_ll(theta - e)[1]) / (2 * eps) for e in steps])
+        np.testing.assert_allclose(grad, fd_grad, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(hess, fd_hess, rtol=1e-5, atol=1e-7)
+        np.testing.assert_array_equal(hess, hess.T)
 
 
 def test_expected_order_value_hand_example():

@@ -10,8 +10,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from transforms.pls_bootstrap import bootstrap
-from transforms.pls_pm import estimate
+from transforms.pls_bootstrap import bootstrap, resampled_correlations
+from transforms.pls_fit import fit_correlations
+from transforms.pls_pm import Layout, estimate, fit_correlation, total_effects
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -220,3 +221,44 @@ def test_bootstrap_drops_failed_resamples():
     b = bootstrap(x, model, names, resamples=100, seed=2)
     assert b.resamples_failed > 10 and b.resamples_ok + b.resamples_failed == 100
     assert all(np.isfinite(v) for v in b.path_se.values())
+
+
+@pytest.mark.parametrize("scheme", ["path", "centroid", "factorial"])
+def test_batched_fit_equals_one_matrix_at_a_time(scheme):
+    """The bootstrap fits all resamples in one batch; each must get exactly what a fit of its
+    matrix alone gives (own iteration count, failures included)."""
+    x, model, names = _chain(n=200, seed=4)
+    lay = Layout.of(model, names)
+    corr, _ = resampled_correlations(x, 40, seed=1)
+    same = [0, 0, 0, 0, 4, 5]  # every item of A and B is (almost) a1: A and B collinear predictors of C
+    dup = corr[0][np.ix_(same, same)]
+    dup[:2, 2:4] = dup[2:4, :2] = 1.0 - 1e-13  # exactly 1 would make the inner solve raise
+    stack = np.concatenate([corr, dup[None]])
+    for tol, max_iter in ((1e-7, 300), (1e-300, 3)):
+        status, iters, w, r, b = fit_correlations(stack, lay, tol, max_iter, scheme)
+        assert len(set(iters.tolist())) > 1 or max_iter == 3
+        for k in range(len(stack)):
+            one = fit_correlation(stack[k], lay, tol, max_iter, scheme)
+            assert (status[k], iters[k]) == one[:2]
+            for batched, alone in zip((w[k], r[k], b[k]), one[2:], strict=True):
+                if alone is None:
+                    assert np.isnan(batched).all()
+                else:
+                    np.testing.assert_allclose(batched, alone, rtol=0, atol=1e-12)
+    if scheme == "path":
+        assert fit_correlations(dup[None], lay, 1e-7, 300)[0][0] == "degenerate: collinear construct scores"
+
+
+def test_bootstrap_se_is_sd_over_the_single_resample_fits():
+    x, model, names = _chain(n=300, seed=6)
+    b = bootstrap(x, model, names, resamples=60, seed=9)
+    lay = Layout.of(model, names)
+    corr, usable = resampled_correlations(x, 60, seed=9)
+    betas = np.stack([fit_correlation(corr[k], lay, 1e-7, 300)[4] for k in np.flatnonzero(usable)])
+    assert b.resamples_ok == len(betas) == 60
+    se = np.std(betas, axis=0, ddof=1)
+    te = np.std(total_effects(betas), axis=0, ddof=1)
+    for (i, j), v in b.path_se.items():
+        assert v == pytest.approx(se[lay.constructs.index(i), lay.constructs.index(j)], abs=1e-12)
+    for (i, j), v in b.total_effect_se.items():
+        assert v == pytest.approx(te[lay.constructs.index(i), lay.constructs.index(j)], abs=1e-12)
