@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 MODEL_COLUMNS = ("r", "alpha", "a", "b", "p", "q", "v")
 _FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
@@ -132,10 +133,13 @@ def clv_by_snapshot(
     `models`: an object with the bgnbd / gamma_gamma functions (None = transforms.bgnbd etc.)."""
     m = default_models() if models is None else models
     parts, rows = [], []
-    for (d,), part in sorted(population.partition_by("as_of_date", as_dict=True).items()):
-        customers, model_rows = _one_snapshot(d, part, params, m, keys)
-        parts.append(customers)
-        rows.extend(model_rows)
+    # scipy's L-BFGS-B calls LAPACK on 4x4 matrices; multi-threaded OpenBLAS spins its idle
+    # threads there and used ~5x the CPU of one thread (scipy issues 22438, 23191)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for (d,), part in sorted(population.partition_by("as_of_date", as_dict=True).items()):
+            customers, model_rows = _one_snapshot(d, part, params, m, keys)
+            parts.append(customers)
+            rows.extend(model_rows)
     schema = {"as_of_date": pl.Date, "model": pl.String, **dict.fromkeys(MODEL_COLUMNS, pl.Float64),
               "log_likelihood": pl.Float64, "n_customers": pl.Int64, "converged": pl.Boolean,
               "status": pl.String}  # fmt: skip
