@@ -1,10 +1,12 @@
 """Complaints opened per day, each expanded into its versions (one row per version).
 
-Dissatisfied customers complain more. A complaint's whole life is drawn when it is
-opened: `open` at opened_at, `in_progress` at first_response_at, then a final
-`resolved`, `closed` or `rejected` version at closed_at, and sometimes a later
-`closed` after `resolved`. Each version's updated_at decides the drop that carries
-it; ~8 % never close within the horizon (they stay open/in progress).
+Dissatisfied customers complain more (by felt satisfaction: a churner whose
+relationship has soured complains ~2.5x as often, population.py). A complaint's whole
+life is drawn when it is opened: `open` at opened_at, `in_progress` at
+first_response_at, then a final `resolved`, `closed` or `rejected` version at
+closed_at, and sometimes a later `closed` after `resolved`. Each version's
+updated_at decides the drop that carries it; ~8 % never close within the horizon
+(they stay open/in progress).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def _hours(x: np.ndarray) -> np.ndarray:
 def complaints_for_day(rng: np.random.Generator, pop: Population, day_idx: int, day: date) -> pl.DataFrame:
     """All versions (COMPLAINT_SCHEMA) of the complaints opened on `day`."""
     active = pop.active(day_idx)
-    rate = COMPLAINT_RATE * np.exp(-0.9 * pop.satisfaction[active])
+    rate = COMPLAINT_RATE * np.exp(-0.9 * pop.felt_satisfaction(active, day_idx))
     n = int(rng.poisson(rate.sum())) if len(active) else 0
     if n == 0:
         return pl.DataFrame(schema=COMPLAINT_SCHEMA)

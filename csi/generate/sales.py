@@ -2,9 +2,9 @@
 
 Orders are drawn per day for the active customers in proportion to an order rate
 that grows with value weight and satisfaction; every line may be returned 1-30 days
-later (dissatisfied customers return more). Returns are queued in `SalesState`
-and emitted on their own day as `order_type = return` lines of order
-`<original order_id>-R` with the original line_no (so keys stay unique).
+later (customers who feel dissatisfied return more, population.py). Returns are
+queued in `SalesState` and emitted on their own day as `order_type = return` lines
+of order `<original order_id>-R` with the original line_no (so keys stay unique).
 """
 
 from __future__ import annotations
@@ -68,8 +68,12 @@ def make_ids(prefix: str, seq: np.ndarray, width: int) -> pl.Series:
 
 
 def orders_for_day(rng: np.random.Generator, pop: Population, day_idx: int, day: date) -> pl.DataFrame:
-    """One row per order: order_id, customer index, site, channel, ordered_at."""
+    """One row per order: order_id, customer index, site, channel, ordered_at and the
+    customer's felt satisfaction that day (drives returns and survey answers)."""
     active = pop.active(day_idx)
+    # The order rate follows the latent satisfaction, not the felt one: a souring
+    # churner keeps buying as usual until the churn day (docs/customer-value.md says
+    # why there is no gradual fade).
     rate = ORDER_RATE * pop.value_weight[active] ** 0.8 * np.exp(0.35 * pop.satisfaction[active])
     weekend = 1.3 if day.weekday() >= 5 else 1.0
     total = rate.sum() * weekend
@@ -86,8 +90,9 @@ def orders_for_day(rng: np.random.Generator, pop: Population, day_idx: int, day:
             "site_id": pl.Series(SITE_IDS).gather(site),
             "channel": pl.Series(CHANNELS).gather(channel),
             "ordered_at": ordered_at,
+            "felt": pop.felt_satisfaction(cust, day_idx),
         },
-        schema_overrides={"ordered_at": pl.Datetime("us")},
+        schema_overrides={"ordered_at": pl.Datetime("us"), "felt": pl.Float64},
     )
 
 
@@ -133,20 +138,16 @@ def lines_for_orders(
         },
         schema=SALES_SCHEMA,
     )
-    queue_returns(rng, pop, lines, cust, state, day_idx)
+    queue_returns(rng, lines, orders["felt"].to_numpy()[idx], state, day_idx)
     return lines
 
 
 def queue_returns(
-    rng: np.random.Generator,
-    pop: Population,
-    lines: pl.DataFrame,
-    cust: np.ndarray,
-    state: SalesState,
-    day_idx: int,
+    rng: np.random.Generator, lines: pl.DataFrame, felt: np.ndarray, state: SalesState, day_idx: int
 ) -> None:
-    """Pick the lines that will be returned and queue the return lines by day."""
-    returned = rng.random(lines.height) < 0.015 + 0.06 * sigmoid(-1.5 * pop.satisfaction[cust])
+    """Pick the lines that will be returned (`felt`: the buyer's felt satisfaction per
+    line) and queue the return lines by day."""
+    returned = rng.random(lines.height) < 0.015 + 0.06 * sigmoid(-1.5 * felt)
     if not returned.any():
         return
     src = lines.filter(pl.Series(returned))

@@ -1,4 +1,8 @@
-"""Survey responses after orders, answered from the customer's latent satisfaction.
+"""Survey responses after orders, answered from the customer's felt satisfaction.
+
+Felt satisfaction is the latent one, lower once a churner's relationship has soured
+(population.py), so a customer about to leave tends to answer as a detractor, below
+their earlier answers.
 
 A response holds a subset of instruments (most have NPS, ~1/3 the ACSI block, a few
 SERVQUAL or KANO). ACSI items follow the structural chain EXP -> PQ -> PV -> SAT ->
@@ -43,7 +47,7 @@ def responses_for_orders(
     kiosk = channel == "kiosk"
     delay = np.where(kiosk, rng.integers(60, 1200, n), rng.integers(600, 72 * 3600, n))
     anonymous = kiosk & (rng.random(n) < 0.5)
-    s = pop.satisfaction[cust] + rng.normal(0, 0.6, n)
+    s = resp["felt"].to_numpy() + rng.normal(0, 0.6, n)  # felt on the order day
     blocks: list[tuple[list[str], np.ndarray, np.ndarray]] = []  # (qids, values, response rows)
     simple = {
         "nps": scale(rng, 7.2, 1.8, s, 1.3, 0, 10),

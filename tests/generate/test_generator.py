@@ -179,15 +179,23 @@ def test_late_arrivals_exist_and_some_cross_a_month(small, catalog):
     assert late.filter(pl.col("day").dt.month() < pl.col("dt").dt.month()).height > 0
 
 
-def test_larger_run_shows_satisfaction_driving_behaviour(tmp_path, catalog):
-    """Smoke test at 20000 customers x 60 days; also the behavioural signal."""
-    summary = generate(tmp_path, customers=20_000, days=60, seed=3)
+@pytest.fixture(scope="module")
+def larger(tmp_path_factory) -> Path:
+    """20000 customers x 60 days from 2026-01-01."""
+    out = tmp_path_factory.mktemp("larger")
+    summary = generate(out, customers=20_000, days=60, seed=3)
     assert summary.rows["sales"] > 40_000
-    customers = pl.read_csv(tmp_path / "_manifest/customers.csv")
+    return out
+
+
+def test_larger_run_shows_satisfaction_driving_behaviour(larger, catalog):
+    """Smoke test at 20000 customers x 60 days; also the behavioural signal."""
+    out = larger
+    customers = pl.read_csv(out / "_manifest/customers.csv")
     low = customers.filter(pl.col("latent_satisfaction") < customers["latent_satisfaction"].median())
-    skip = _skip(tmp_path)
-    complaints = read_source(tmp_path, "complaints", skip, catalog)
-    all_sales = read_source(tmp_path, "sales", skip, catalog)
+    skip = _skip(out)
+    complaints = read_source(out, "complaints", skip, catalog)
+    all_sales = read_source(out, "sales", skip, catalog)
     sales = all_sales.filter(pl.col("order_type") == "sale")
 
     def per_customer(frame: pl.DataFrame, key: str, dissatisfied: bool) -> float:
@@ -197,12 +205,12 @@ def test_larger_run_shows_satisfaction_driving_behaviour(tmp_path, catalog):
     assert per_customer(complaints, "complaint_id", True) > 2 * per_customer(complaints, "complaint_id", False)
     assert per_customer(sales, "order_id", True) < per_customer(sales, "order_id", False)
     # Enough complete ACSI responses for the PLS model in the quarter.
-    answers = read_source(tmp_path, "surveys", skip, catalog)
+    answers = read_source(out, "surveys", skip, catalog)
     acsi = catalog.filter(pl.col("instrument") == "acsi")["question_id"]
     complete = answers.filter(pl.col("question_id").is_in(acsi.implode())).group_by("response_id").len()
     assert complete.filter(pl.col("len") == 14).height > 100
     # Planted bad records stay under the pipeline's 5 % limit, per source and per drop.
-    bad = _manifest(tmp_path).with_columns(pl.col("source_file").str.extract(r"dt=([\d-]+)").alias("dt"))
+    bad = _manifest(out).with_columns(pl.col("source_file").str.extract(r"dt=([\d-]+)").alias("dt"))
     rows = pl.concat(
         [
             f.select("dt", pl.lit(s).alias("source"))
@@ -213,3 +221,52 @@ def test_larger_run_shows_satisfaction_driving_behaviour(tmp_path, catalog):
         counts = rows.group_by(keys).len("rows").join(bad.group_by(keys).len("bad"), on=keys, how="left")
         over = counts.filter((pl.col("rows") >= 100) & (pl.col("bad").fill_null(0) > 0.05 * pl.col("rows")))
         assert over.height == 0, over
+
+
+def test_churners_sour_before_they_stop(larger, catalog):
+    """From its souring_day a churner answers surveys worse and complains more, while it
+    still buys: the churn signals have something to see before the churn day."""
+    out, start = larger, date(2026, 1, 1)
+    customers = pl.read_csv(out / "_manifest/customers.csv")
+    churners = customers.filter(pl.col("churn_day") >= 0)
+    assert (churners["souring_day"] < churners["churn_day"]).all()
+    assert (customers.filter(pl.col("churn_day") < 0)["souring_day"] == -1).all()
+    bad = _manifest(out).select("source_file", "record_no")
+
+    def good(source: str) -> pl.DataFrame:
+        return read_source(out, source, _skip(out), catalog).join(bad, on=["source_file", "record_no"], how="anti")
+
+    def day(date_expr: pl.Expr) -> pl.Expr:
+        return (date_expr - pl.lit(start)).dt.total_days().alias("day")
+
+    # A response reflects the felt satisfaction on its order's day (RS<order date>...).
+    nps = (
+        good("surveys")
+        .filter(pl.col("question_id") == "nps")
+        .select(
+            "customer_id",
+            pl.col("answer").cast(pl.Int64),
+            day(pl.col("response_id").str.slice(2, 8).str.to_date("%Y%m%d")),
+        )
+        .join(churners, on="customer_id")
+        .group_by(soured=pl.col("day") >= pl.col("souring_day"))
+        .agg(pl.len(), pl.col("answer").mean())
+    )
+    before, after = (nps.filter(pl.col("soured") == v).row(0, named=True) for v in (False, True))
+    assert before["len"] > 100 and after["len"] > 100
+    assert after["answer"] < before["answer"] - 1.0
+    # Complaints per active customer-day, before and after souring.
+    opened = (
+        good("complaints")
+        .unique("complaint_id")
+        .select("customer_id", day(pl.col("opened_at").str.to_datetime().dt.date()))
+        .join(churners, on="customer_id")
+    )
+    soured = (pl.col("day") >= pl.col("souring_day")).sum()
+    counts = opened.select(before=pl.len() - soured, after=soured).row(0)
+    end = pl.min_horizontal("churn_day", pl.lit(60))
+    exposure = churners.select(
+        (pl.min_horizontal("souring_day", end) - pl.col("start_day")).clip(0).sum(),
+        (end - pl.max_horizontal("souring_day", "start_day")).clip(0).sum(),
+    ).row(0)
+    assert counts[0] > 20 and (counts[1] / exposure[1]) > 2 * (counts[0] / exposure[0])

@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.transforms.customer_data import complaints, d, responses, sales, ts
-from transforms.churn_signals import SIGNALS, ChurnParams, build_churn_signals
+from transforms.churn_signals import DEFAULT_WEIGHTS, SIGNALS, ChurnParams, build_churn_signals
 
 D = d(30, 6)  # D-90 = 2025-04-01, D-180 = 2025-01-01
 
@@ -129,3 +129,10 @@ def test_params_from_settings_merge_partial_weights():
                                     "detractor": 10.0, "nps_drop": 5.0, "open_complaints": 10.0,
                                     "unresolved_90d": 5.0}  # fmt: skip
     assert params.medium_band_min == 30.0 and params.ordered_weights()[0] == ("recency_ratio", 35.0)
+
+
+def test_default_weights_agree_between_settings_and_transform():
+    from csi.settings import ChurnSettings
+
+    assert ChurnSettings().weights == dict(zip(SIGNALS, DEFAULT_WEIGHTS, strict=True))
+    assert dict(ChurnParams.from_settings(ChurnSettings()).weights) == ChurnSettings().weights
