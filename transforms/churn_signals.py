@@ -18,7 +18,8 @@ Grain: one row per customer x as_of_date for every customer with >= 1 order
   weights of triggered signals); risk_band low < medium_band_min <= medium <
   high_band_min <= high. reasons: triggered signals in words, by weight
   descending, ties in SIGNALS order, joined with '; ' (null when none).
-Batched: running totals + as-of joins (customer_snapshots), no loop over dates.
+Batched: running totals + as-of joins (customer_snapshots), no loop over dates;
+churn_signals_from reuses a History already reduced from the facts (chunked refresh).
 """
 
 from __future__ import annotations
@@ -113,18 +114,24 @@ def build_churn_signals(
     p_alive: pl.LazyFrame | None = None, params: ChurnParams = ChurnParams(),
 ) -> pl.LazyFrame:  # fmt: skip
     """mart_churn_signals. `p_alive`: (as_of_date, customer_id, p_alive), e.g. mart_customer_value."""
+    return churn_signals_from(cs.history(sales, responses, complaints), as_of_dates, p_alive, params)
+
+
+def churn_signals_from(
+    hist: cs.History, as_of_dates: list[date], p_alive: pl.LazyFrame | None = None,
+    params: ChurnParams = ChurnParams(),
+) -> pl.LazyFrame:  # fmt: skip
+    """build_churn_signals from facts already reduced by customer_snapshots.history."""
     order = params.ordered_weights()
     w = params.window_days
-    first = cs.first_dates(sales.filter(pl.col("order_type") == "sale"), pl.col("order_date"))
-    snap = cs.snapshots(first, as_of_dates)
-    stream = cs.sales_stream(snap.key(sales))
+    snap, stream = cs.snapshots(hist, as_of_dates, first="first_sale"), hist.sales
     cols = ["cum_orders", "cum_revenue"]
     base = snap.attach(snap.grid, stream, [*cols, "last_order_date", "median_gap"], zero=cols)
     base = snap.attach(base, stream, ["cum_revenue"], lag_days=w, suffix="_1", zero=["cum_revenue"])
     base = snap.attach(base, stream, ["cum_revenue"], lag_days=2 * w, suffix="_2", zero=["cum_revenue"])
-    base = snap.attach(base, cs.nps_stream(snap.key(responses)), ["latest_nps", "previous_nps"])
+    base = snap.attach(base, hist.nps, ["latest_nps", "previous_nps"])
     counts = ["open_complaints", "unresolved_90d"]
-    base = snap.attach(base, complaint_stream(snap.key(complaints), w), counts, zero=counts)
+    base = snap.attach(base, complaint_stream(hist.complaints, w), counts, zero=counts)
     if p_alive is None:
         base = base.with_columns(p_alive=pl.lit(None, pl.Float64))
     else:

@@ -62,28 +62,22 @@ def snapshot_dates(start: date, end: date, cadence: str = "daily") -> list[date]
     return days if cadence == "daily" else [d for d in days if d.isoweekday() == 7]
 
 
-def first_seen(sales: pl.LazyFrame, responses: pl.LazyFrame, complaints: pl.LazyFrame) -> pl.LazyFrame:
-    """First date a customer can have a row: first sale, identified response or complaint."""
-    parts = [
-        cs.first_dates(sales.filter(pl.col("order_type") == "sale"), pl.col("order_date")),
-        cs.first_dates(responses, pl.col("submitted_at").dt.date()),
-        cs.first_dates(complaints, pl.col("opened_at").dt.date()),
-    ]
-    return pl.concat(parts).group_by(cs.CID).agg(pl.col("first_date").min())
-
-
 def snapshot_base(
     sales: pl.LazyFrame, responses: pl.LazyFrame, complaints: pl.LazyFrame, as_of_dates: list[date],
     window_days: int = 365,
 ) -> pl.LazyFrame:  # fmt: skip
     """Grid x as-of sales totals and NPS (order figures null where there is no sale by D);
     keeps the integer keys _k and _i of customer_snapshots.Snapshots."""
-    snap = cs.snapshots(first_seen(sales, responses, complaints), as_of_dates)
-    stream = cs.sales_stream(snap.key(sales))
+    return snapshot_base_from(cs.history(sales, responses, complaints), as_of_dates, window_days)
+
+
+def snapshot_base_from(hist: cs.History, as_of_dates: list[date], window_days: int = 365) -> pl.LazyFrame:
+    """snapshot_base from facts already reduced by customer_snapshots.history."""
+    snap, stream = cs.snapshots(hist, as_of_dates), hist.sales
     cols = ["cum_revenue", "cum_margin", "cum_orders"]
     base = snap.attach(snap.grid, stream, [*cols, "last_order_date", "first_order_date"], zero=cols)
     base = snap.attach(base, stream, ["cum_margin"], lag_days=window_days, suffix="_lag", zero=["cum_margin"])
-    base = snap.attach(base, cs.nps_stream(snap.key(responses)), ["latest_nps"])
+    base = snap.attach(base, hist.nps, ["latest_nps"])
     has = pl.col("cum_orders") >= 1
     return base.select(
         cs.D, cs.CID, cs.K, "_i",
@@ -103,7 +97,15 @@ def customer_value_with_models(
     params: CustomerValueParams = CustomerValueParams(), models: Any = None,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:  # fmt: skip
     """(mart_customer_value, mart_clv_model). `models`: CLV model functions (None = the real ones)."""
-    base = snapshot_base(sales, responses, complaints, as_of_dates, params.tier_window_days)
+    return customer_value_from(cs.history(sales, responses, complaints), as_of_dates, params, models)
+
+
+def customer_value_from(
+    hist: cs.History, as_of_dates: list[date], params: CustomerValueParams = CustomerValueParams(),
+    models: Any = None,
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:  # fmt: skip
+    """customer_value_with_models from facts already reduced by customer_snapshots.history."""
+    base = snapshot_base_from(hist, as_of_dates, params.tier_window_days)
     scored = value_tiers(rfm_segment(rfm_scores(base), params.rfm_grid), params.tiers, tie_key=cs.K).collect()
     population = scored.filter(pl.col("frequency").is_not_null())
     clv, model_rows = clv_by_snapshot(population, params.clv, models, keys=(cs.D, cs.K))

@@ -27,8 +27,11 @@ def build_whale_curve(customer_value: pl.LazyFrame) -> pl.LazyFrame:
     """From mart_customer_value rows (as_of_date, rank_365d, margin_365d; rows without a
     rank are ignored) to mart_whale_curve."""
     ranked = customer_value.filter(pl.col("rank_365d").is_not_null()).select(D, "rank_365d", "margin_365d")
-    totals = ranked.group_by(D).agg(n_customers=pl.len().cast(pl.Int64), total_margin=pl.col("margin_365d").sum())
     cum = ranked.sort(D, "rank_365d").with_columns(cumulative_margin=pl.col("margin_365d").cum_sum().over(D))
+    # total = the running sum at the last rank: added up in rank order like every point, so it does not
+    # depend on which other dates share the frame (a group_by sum adds in partitions of the whole frame)
+    total = pl.col("cumulative_margin").get(pl.col("rank_365d").arg_max())
+    totals = cum.group_by(D).agg(n_customers=pl.len().cast(pl.Int64), total_margin=total)
     points = pl.LazyFrame({"rank_share_pct": list(POINTS)}, schema={"rank_share_pct": pl.Int64})
     share = pl.col("cumulative_margin") / pl.when(pl.col("total_margin") != 0).then(pl.col("total_margin"))
     curve = (

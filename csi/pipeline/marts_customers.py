@@ -2,26 +2,37 @@
 
 Snapshots are keyed by `as_of_date`: every loaded business date (or every Sunday
 with cadence 'weekly'). A load whose earliest touched event date is `since`
-makes every snapshot on or after `since` stale; they are recomputed together in
-one batched pass (transforms.customer_snapshots), never one date at a time. The
-backtest is recomputed whole: new sales change the outcome window of old
-snapshots.
+makes every snapshot on or after `since` stale. The facts are reduced once
+(transforms.customer_snapshots.history: customer keys and running totals), then
+the stale dates are computed and inserted in chunks of about `chunk_rows`
+snapshot rows, so memory grows with customers x chunk, not customers x dates;
+every date is computed on its own, so the rows are the same as in one batch.
+The backtest is recomputed from the first snapshot whose outcome window
+(D, D + horizon] reaches a changed date (see backtest_start).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, timedelta
 
 import polars as pl
 
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_marts_customers as cm
+from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Tx
+from transforms import customer_snapshots as cs
 from transforms.churn_backtest import build_churn_backtest
-from transforms.churn_signals import ChurnParams, build_churn_signals
-from transforms.customer_value import CustomerValueParams, customer_value_with_models
+from transforms.churn_signals import ChurnParams, churn_signals_from
+from transforms.customer_value import CustomerValueParams, customer_value_from
 from transforms.whale_curve import build_whale_curve
+
+# Snapshot rows (customers x dates) per chunk. The refresh held ~1 GiB per million rows
+# when it computed every date at once (docs/performance.md); this bounds that part.
+CHUNK_ROWS = 1_000_000
+SNAPSHOT_MARTS = (cm.MART_CUSTOMER_VALUE, cm.MART_CLV_MODEL, cm.MART_WHALE_CURVE, cm.MART_CHURN_SIGNALS)
 
 
 def snapshot_dates(tx: Tx, settings: Settings, since: date) -> list[date]:
@@ -33,24 +44,87 @@ def snapshot_dates(tx: Tx, settings: Settings, since: date) -> list[date]:
     return dates
 
 
-def refresh_customers(tx: Tx, settings: Settings, since: date) -> None:
+def date_chunks(dates: list[date], customers: int, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[date]]:
+    """Consecutive runs of `dates` with about chunk_rows snapshot rows each (at least one date)."""
+    size = max(1, chunk_rows // max(customers, 1))
+    for i in range(0, len(dates), size):
+        yield dates[i:i + size]
+
+
+def _read(tx: Tx, decl: TableDecl, columns: tuple[str, ...], where: str = "",
+          params: dict | None = None) -> pl.DataFrame:
+    """Only the columns the transforms use: the whole fact tables would dominate the memory."""
+    cols = ", ".join(tx.q(c) for c in columns)
+    sql = f"SELECT {cols} FROM {tx.q(decl.name)}" + (f" WHERE {where}" if where else "")
+    return tx.read(sql, params, {c: decl.polars_schema[c] for c in columns})
+
+
+def read_history(tx: Tx) -> cs.History:
+    """The facts reduced once for every chunk (anonymous responses can never be attached)."""
+    sales = _read(tx, core.FCT_SALES, ("order_id", "order_type", "customer_id", "order_date", "revenue", "cost"))
+    responses = _read(tx, core.FCT_RESPONSE, ("response_id", "customer_id", "submitted_at", "nps_answer"),
+                      "customer_id IS NOT NULL")
+    complaints = _read(tx, core.FCT_COMPLAINT, ("customer_id", "opened_at", "closed_at", "is_resolved"),
+                       "customer_id IS NOT NULL")
+    return cs.history(sales.lazy(), responses.lazy(), complaints.lazy()).collect()
+
+
+def refresh_snapshots(tx: Tx, settings: Settings, dates: list[date], chunk_rows: int = CHUNK_ROWS) -> None:
+    """Replace the snapshot marts' rows from dates[0] on, one chunk of dates at a time."""
+    hist = read_history(tx)
+    customers = hist.keys.select(pl.len()).collect().item()
+    value_params = CustomerValueParams.from_settings(settings.customer_value)
+    churn_params = ChurnParams.from_settings(settings.churn)
+    for decl in SNAPSHOT_MARTS:
+        tx.execute(f"DELETE FROM {tx.q(decl.name)} WHERE {tx.q(decl.partition)} >= :start", {"start": dates[0]})
+    for chunk in date_chunks(dates, customers, chunk_rows):
+        value, models = customer_value_from(hist, chunk, value_params)
+        value = value.collect()
+        signals = churn_signals_from(hist, chunk, p_alive=value.lazy(), params=churn_params)
+        for decl, frame in ((cm.MART_CUSTOMER_VALUE, value.lazy()), (cm.MART_CLV_MODEL, models),
+                            (cm.MART_WHALE_CURVE, build_whale_curve(value.lazy())), (cm.MART_CHURN_SIGNALS, signals)):
+            tx.insert(decl, frame.collect())
+        del value, models, signals  # before the next chunk is computed
+
+
+def backtest_start(since: date, horizon_days: int, data_end: date | None, done: date | None) -> date | None:
+    """The first as_of_date D whose backtest row can change (None: recompute every row).
+
+    A row reads the signals at D (recomputed from `since` on), the sales in (D, D + horizon]
+    (changed from `since` on, so D >= since - horizon) and exists while D + horizon <= data_end:
+    rows after the newest row already done (`done`) may appear, rows after data_end - horizon
+    must go if data_end moved back.
+    """
+    if done is None:
+        return None
+    start = min(since - timedelta(days=horizon_days), done + timedelta(days=1))
+    if data_end is not None:
+        start = min(start, data_end - timedelta(days=horizon_days - 1))
+    return start
+
+
+def refresh_backtest(tx: Tx, settings: Settings, since: date) -> None:
     from csi.pipeline.marts import replace_all, replace_from
 
+    horizon = settings.churn.backtest_horizon_days
+    data_end = tx.scalar("SELECT max(order_date) FROM fct_sales")
+    start = backtest_start(since, horizon, data_end, tx.scalar("SELECT max(as_of_date) FROM mart_churn_backtest"))
+    params = None if start is None else {"s": start}
+    since_start = "" if start is None else " AND {} :s"  # the first D recomputed, in each table's terms
+    signals = _read(tx, cm.MART_CHURN_SIGNALS, ("as_of_date", "customer_id", "risk_score", "risk_band"),
+                    "TRUE" + since_start.format("as_of_date >="), params)
+    # outcomes only need the sales after that D (data_end is passed, not re-derived from them)
+    sales = _read(tx, core.FCT_SALES, ("customer_id", "order_date", "order_type"),
+                  "order_type = 'sale'" + since_start.format("order_date >"), params)
+    backtest = build_churn_backtest(signals.lazy(), sales.lazy(), horizon, data_end)
+    if start is None:
+        replace_all(tx, cm.MART_CHURN_BACKTEST, backtest)
+    else:
+        replace_from(tx, cm.MART_CHURN_BACKTEST, backtest, start)
+
+
+def refresh_customers(tx: Tx, settings: Settings, since: date, chunk_rows: int = CHUNK_ROWS) -> None:
     dates = snapshot_dates(tx, settings, since)
-    sales = tx.read_table(core.FCT_SALES).lazy()
     if dates:
-        responses = tx.read_table(core.FCT_RESPONSE).lazy()
-        complaints = tx.read_table(core.FCT_COMPLAINT).lazy()
-        value, models = customer_value_with_models(
-            sales, responses, complaints, dates, CustomerValueParams.from_settings(settings.customer_value))
-        value = value.collect().lazy()  # used three times below
-        signals = build_churn_signals(sales, responses, complaints, dates, p_alive=value,
-                                      params=ChurnParams.from_settings(settings.churn))
-        for decl, frame in ((cm.MART_CUSTOMER_VALUE, value), (cm.MART_CLV_MODEL, models),
-                            (cm.MART_WHALE_CURVE, build_whale_curve(value)), (cm.MART_CHURN_SIGNALS, signals)):
-            replace_from(tx, decl, frame, dates[0])
-    scored = tx.read("SELECT as_of_date, customer_id, risk_score, risk_band FROM mart_churn_signals",
-                     schema={"as_of_date": pl.Date, "customer_id": pl.String, "risk_score": pl.Float64,
-                             "risk_band": pl.String})
-    backtest = build_churn_backtest(scored.lazy(), sales, settings.churn.backtest_horizon_days)
-    replace_all(tx, cm.MART_CHURN_BACKTEST, backtest)
+        refresh_snapshots(tx, settings, dates, chunk_rows)
+    refresh_backtest(tx, settings, since)

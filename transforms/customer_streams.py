@@ -1,0 +1,103 @@
+"""Per-customer event streams of running totals, for the customer snapshot marts.
+
+Grain: one row per customer key (`_k`) x event date, sorted by (_k, _event_date),
+which is what customer_snapshots.Snapshots.attach (join_asof by _k) needs.
+Source: METRICS.md section 0 (an event belongs to the date of its own timestamp),
+sections 7 and 8.
+
+Speed (the single-date refresh is dominated by these reductions): customer and
+date are packed into one Int64 for grouping and sorting (one integer column sorts
+several times faster than two), and running values that only need "the previous
+row of the same customer" use shift / forward_fill masked by the key instead of
+`.over()` windows, which hash the key for every expression. Sums are still daily
+sums added up day by day in date order, so every figure is the same to the digit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+CID = "customer_id"
+K = "_k"  # integer customer key (see customer_snapshots.History)
+EV = "_event_date"
+_NO_LIMIT = 2**31 - 1  # window size for an expanding (cumulative) rolling median
+_DAY0 = 2**31  # days are offset by this in a packed key so that they are never negative
+
+
+def _packed(date_col: str) -> pl.Expr:
+    """(_k, date) as one Int64 in the same order (_k < 2**31)."""
+    return pl.col(K).cast(pl.Int64) * 2**32 + pl.col(date_col).cast(pl.Int32).cast(pl.Int64) + _DAY0
+
+
+def _daily(events: pl.LazyFrame, date_col: str, values: Sequence[str]) -> pl.LazyFrame:
+    """Sums of `values` per _k and date, sorted by (_k, date); the date is renamed _event_date."""
+    return (
+        events.group_by(_p=_packed(date_col)).agg(pl.col(v).sum() for v in values).sort("_p")
+        .select((pl.col("_p") // 2**32).cast(pl.UInt32).alias(K),
+                (pl.col("_p") % 2**32 - _DAY0).cast(pl.Int32).cast(pl.Date).alias(EV), *values)
+    )  # fmt: skip
+
+
+def running_totals(events: pl.LazyFrame, date_col: str, values: Sequence[str]) -> pl.LazyFrame:
+    """Per customer (_k) and event date: the totals of `values` over every event up to that date."""
+    return _daily(events, date_col, values).with_columns(pl.col(v).cum_sum().over(K) for v in values)
+
+
+def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
+    """Running sales totals per customer (_k) x date with any sale or return line.
+
+    Columns: cum_revenue, cum_margin (returns included, at their own date), cum_orders
+    (distinct sale order_ids, counted at the order's first date), last_order_date,
+    first_order_date, median_gap (median of the gaps in days between consecutive
+    distinct order dates so far; linear interpolation; null before a second date).
+    """
+    lines = sales.select(
+        K, pl.col("order_date").alias("_d"), "order_id", "order_type",
+        pl.col("revenue").cast(pl.Float64).alias("cum_revenue"),
+        (pl.col("revenue") - pl.col("cost")).cast(pl.Float64).alias("cum_margin"),
+    )  # fmt: skip
+    money = lines.select(K, "_d", "cum_revenue", "cum_margin", pl.lit(0, pl.Int64).alias("cum_orders"))
+    # An order counts at its first date, for the customer of its first line by (date, _k): the
+    # min of (date, _k) packed in one Int64 finds both (floor // and % also undo negative dates).
+    first_line = (pl.col("_d").cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col(K).cast(pl.Int64)).min()
+    orders = (
+        lines.filter(pl.col("order_type") == "sale").group_by("order_id").agg(_p=first_line)
+        .select((pl.col("_p") % 2**32).cast(pl.UInt32).alias(K),
+                (pl.col("_p") // 2**32).cast(pl.Int32).cast(pl.Date).alias("_d"),
+                cum_revenue=pl.lit(0.0), cum_margin=pl.lit(0.0), cum_orders=pl.lit(1, pl.Int64))
+    )  # fmt: skip
+    cols = ["cum_revenue", "cum_margin", "cum_orders"]
+    # Before the running sum, cum_orders is the number of orders starting that day: a date with
+    # one is an order date. Once a customer has an order (cum_orders >= 1), the last marked row
+    # at or before a row is the customer's own, so a plain forward_fill needs no window.
+    new, total = pl.col("_new"), pl.col("cum_orders")
+    day = pl.col("_day").forward_fill()
+    return (
+        _daily(pl.concat([money, orders]), "_d", cols)
+        .with_columns(*(pl.col(c).cum_sum().over(K) for c in cols), _new=total,
+                      _day=pl.when(total > 0).then(pl.col(EV)))
+        .with_columns(
+            last_order_date=pl.when(total >= 1).then(day),
+            first_order_date=pl.when(total >= 1).then(pl.when(total == new).then(pl.col("_day")).forward_fill()),
+            _gap=pl.when((new > 0) & (total > new)).then(pl.col(EV) - day.shift(1)).dt.total_days(),
+        )
+        .select(K, EV, *cols, "last_order_date", "first_order_date",
+                pl.col("_gap").cast(pl.Float64).rolling_median(_NO_LIMIT, min_samples=1).over(K).alias("median_gap"))
+    )  # fmt: skip
+
+
+def nps_stream(responses: pl.LazyFrame) -> pl.LazyFrame:
+    """latest_nps / previous_nps per customer (_k) x date with an NPS answer
+    (order: submitted_at, then response_id; anonymous responses have no _k)."""
+    nps = pl.col("nps_answer").cast(pl.Int64)
+    last_of_day = pl.col(K).ne_missing(pl.col(K).shift(-1)) | pl.col(EV).ne_missing(pl.col(EV).shift(-1))
+    return (
+        responses.filter(pl.col("nps_answer").is_not_null())
+        .select(K, "submitted_at", "response_id", "nps_answer")
+        .sort(K, "submitted_at", "response_id")
+        .select(K, pl.col("submitted_at").dt.date().alias(EV), latest_nps=nps,
+                previous_nps=pl.when(pl.col(K) == pl.col(K).shift(1)).then(nps.shift(1)))
+        .filter(last_of_day)  # the date's last answer holds its latest and previous NPS
+    )  # fmt: skip
