@@ -85,6 +85,10 @@ def refresh_snapshots(tx: Tx, settings: Settings, dates: list[date], chunk_rows:
                             (cm.MART_WHALE_CURVE, build_whale_curve(value.lazy())), (cm.MART_CHURN_SIGNALS, signals)):
             tx.insert(decl, frame.collect())
         del value, models, signals  # before the next chunk is computed
+        # DuckDB holds a transaction's inserted rows in memory until commit (~200 B/row: GiBs at
+        # scale 5). Redoing is safe: ops_dirty_period and the runs' status change only at the
+        # end of the refresh, so a crash here leaves the snapshots stale-marked and re-run.
+        tx.commit_point()
 
 
 def backtest_start(since: date, horizon_days: int, data_end: date | None, done: date | None) -> date | None:

@@ -71,6 +71,13 @@ class Tx:
     def q(self, name: str) -> str:
         return self._quote(name)
 
+    def commit_point(self) -> None:
+        """Commit what the transaction did so far and go on in a new one. For long refreshes
+        only, where every step is safe to redo: DuckDB keeps every row inserted by an open
+        transaction in memory until it commits."""
+        self.conn.commit()
+        self.conn.begin()
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         if self.is_duckdb:
             self._duck().execute(_BIND.sub(r"$\1", sql), dict(params or {}))
@@ -150,9 +157,16 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
+        """Commit on success, roll back on any error (`Tx.commit_point` may commit earlier)."""
         try:
-            with self.engine.begin() as conn:
-                yield Tx(conn)
+            with self.engine.connect() as conn:
+                conn.begin()
+                try:
+                    yield Tx(conn)
+                except BaseException:
+                    conn.rollback()
+                    raise
+                conn.commit()
         except sa.exc.OperationalError as exc:
             raise WarehouseError(f"warehouse {mask_url(self.url)}: {_first_line(exc)}") from None
 

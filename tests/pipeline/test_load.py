@@ -21,7 +21,8 @@ from tests.warehouse.backends import BACKENDS, fresh_url
 
 COMPARED = ("fct_sales", "fct_survey_answer", "fct_survey_response", "fct_complaint", "stg_sales_line",
             "stg_survey_answer", "stg_complaint_version", "dim_date", "dim_site", "dim_customer",
-            "ops_quarantine")
+            "ops_quarantine", "mart_customer_value", "mart_clv_model", "mart_whale_curve", "mart_churn_signals",
+            "mart_churn_backtest")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -108,14 +109,14 @@ def test_reconciliation_rows_read_equal_loaded_plus_quarantined(env):
 
 CRASH = textwrap.dedent("""
     import os, signal
-    from csi.pipeline import load as loader
+    from csi.pipeline import {module} as loader
     from tests.pipeline.test_load import run_dates
     from tests.pipeline.landing import DATES
     original = loader.{hook}
     calls = []
     def crash_on_second(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == {nth}:
             os.kill(os.getpid(), signal.SIGKILL)  # die inside the transaction
         return original(*args, **kwargs)
     loader.{hook} = crash_on_second
@@ -124,12 +125,14 @@ CRASH = textwrap.dedent("""
 
 
 # _mark_dirty runs inside a drop's load transaction, _rebuild_facts inside the refresh's
-# (after the loads committed their pending keys)
-@pytest.mark.parametrize("hook", ["_mark_dirty", "_rebuild_facts"])
-def test_crash_midway_then_rerun_equals_clean_run(env, tmp_path, hook):
+# (after the loads committed their pending keys), refresh_backtest after the snapshot chunks
+# were committed (Tx.commit_point)
+@pytest.mark.parametrize("module,hook,nth", [("load", "_mark_dirty", 2), ("load", "_rebuild_facts", 2),
+                                             ("marts_customers", "refresh_backtest", 1)])
+def test_crash_midway_then_rerun_equals_clean_run(env, tmp_path, module, hook, nth):
     landing.build(env["landing"])
     run_dates(DATES[:1])
-    proc = subprocess.run([sys.executable, "-c", CRASH.format(hook=hook)], env=os.environ.copy(), cwd=os.getcwd(),
+    proc = subprocess.run([sys.executable, "-c", CRASH.format(module=module, hook=hook, nth=nth)], env=os.environ.copy(), cwd=os.getcwd(),
                           capture_output=True, text=True)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     run_dates(DATES)
