@@ -56,6 +56,9 @@ class CustomerValueSettings(BaseModel):
     tier_window_days: int = 365
     clv_horizon_days: int = 365
     snapshot_cadence: str = Field("daily", description="'daily' or 'weekly' (snapshots on Sundays)")
+    snapshot_chunk_rows: int = Field(
+        1_000_000, ge=1, description="snapshot rows (customers x dates) computed and committed together: "
+        "bounds the refresh's memory (~1 GiB per million rows, docs/performance.md)")
     # R x F grid: key "R,F" (scores 1..5) -> segment. Documented in docs/customer-value.md.
     rfm_grid: dict[str, str] | None = None
 

@@ -4,8 +4,9 @@ Snapshots are keyed by `as_of_date`: every loaded business date (or every Sunday
 with cadence 'weekly'). A load whose earliest touched event date is `since`
 makes every snapshot on or after `since` stale. The facts are reduced once
 (transforms.customer_snapshots.history: customer keys and running totals), then
-the stale dates are computed and inserted in chunks of about `chunk_rows`
-snapshot rows, so memory grows with customers x chunk, not customers x dates;
+the stale dates are computed, inserted and committed in chunks of about
+`CSI_CUSTOMER_VALUE__SNAPSHOT_CHUNK_ROWS` snapshot rows (a commit after each: see
+Tx.commit_point), so memory grows with customers x chunk, not customers x dates;
 every date is computed on its own, so the rows are the same as in one batch.
 The backtest is recomputed from the first snapshot whose outcome window
 (D, D + horizon] reaches a changed date (see backtest_start).
@@ -29,9 +30,6 @@ from transforms.churn_signals import ChurnParams, churn_signals_from
 from transforms.customer_value import CustomerValueParams, customer_value_from
 from transforms.whale_curve import build_whale_curve
 
-# Snapshot rows (customers x dates) per chunk. The refresh held ~1 GiB per million rows
-# when it computed every date at once (docs/performance.md); this bounds that part.
-CHUNK_ROWS = 1_000_000
 SNAPSHOT_MARTS = (cm.MART_CUSTOMER_VALUE, cm.MART_CLV_MODEL, cm.MART_WHALE_CURVE, cm.MART_CHURN_SIGNALS)
 
 
@@ -44,7 +42,7 @@ def snapshot_dates(tx: Tx, settings: Settings, since: date) -> list[date]:
     return dates
 
 
-def date_chunks(dates: list[date], customers: int, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[date]]:
+def date_chunks(dates: list[date], customers: int, chunk_rows: int) -> Iterator[list[date]]:
     """Consecutive runs of `dates` with about chunk_rows snapshot rows each (at least one date)."""
     size = max(1, chunk_rows // max(customers, 1))
     for i in range(0, len(dates), size):
@@ -69,7 +67,7 @@ def read_history(tx: Tx) -> cs.History:
     return cs.history(sales.lazy(), responses.lazy(), complaints.lazy()).collect()
 
 
-def refresh_snapshots(tx: Tx, settings: Settings, dates: list[date], chunk_rows: int = CHUNK_ROWS) -> None:
+def refresh_snapshots(tx: Tx, settings: Settings, dates: list[date], chunk_rows: int | None = None) -> None:
     """Replace the snapshot marts' rows from dates[0] on, one chunk of dates at a time."""
     hist = read_history(tx)
     customers = hist.keys.select(pl.len()).collect().item()
@@ -77,7 +75,7 @@ def refresh_snapshots(tx: Tx, settings: Settings, dates: list[date], chunk_rows:
     churn_params = ChurnParams.from_settings(settings.churn)
     for decl in SNAPSHOT_MARTS:
         tx.execute(f"DELETE FROM {tx.q(decl.name)} WHERE {tx.q(decl.partition)} >= :start", {"start": dates[0]})
-    for chunk in date_chunks(dates, customers, chunk_rows):
+    for chunk in date_chunks(dates, customers, chunk_rows or settings.customer_value.snapshot_chunk_rows):
         value, models = customer_value_from(hist, chunk, value_params)
         value = value.collect()
         signals = churn_signals_from(hist, chunk, p_alive=value.lazy(), params=churn_params)
@@ -127,7 +125,7 @@ def refresh_backtest(tx: Tx, settings: Settings, since: date) -> None:
         replace_from(tx, cm.MART_CHURN_BACKTEST, backtest, start)
 
 
-def refresh_customers(tx: Tx, settings: Settings, since: date, chunk_rows: int = CHUNK_ROWS) -> None:
+def refresh_customers(tx: Tx, settings: Settings, since: date, chunk_rows: int | None = None) -> None:
     dates = snapshot_dates(tx, settings, since)
     if dates:
         refresh_snapshots(tx, settings, dates, chunk_rows)
