@@ -99,9 +99,10 @@ def compare(meter: Meter, settings, repeats: int = 3) -> dict:
         "customer_value_rfm_tier": csql.customer_value(cv.rfm_grid or DEFAULT_RFM_GRID, tiers),
         "churn_signals": csql.churn_signals(churn, churn.ordered_weights(), churn.window_days),
     }
-    db = settings.url.split("///", 1)[1]
+    db, _, query = settings.url.split("///", 1)[1].partition("?")
     marts = {}
-    con = duckdb.connect(db, read_only=True)
+    config = dict(kv.split("=", 1) for kv in query.split("&") if kv)  # e.g. the memory_limit of the run
+    con = duckdb.connect(db, read_only=True, config=config)
     try:
         for name, fn in polars_side.items():
             with meter.phase(f"baseline.polars.{name}"):

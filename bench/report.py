@@ -45,7 +45,8 @@ def markdown(r: dict) -> str:
         f"Data: {r['generator']['customers']:,} customers x {r['generator']['days']} days from "
         f"{r['generator']['start_date']} (+1 nightly), "
         f"generator rows {r['generation']['rows']}; snapshot cadence "
-        f"**{r['settings']['snapshot_cadence']}**; staging {r['settings']['staging']}.",
+        f"**{r['settings']['snapshot_cadence']}**; staging {r['settings']['staging']}; DuckDB memory_limit "
+        f"{r['settings'].get('duckdb_memory_limit', 'DuckDB default (80% of RAM)')}.",
         f"Landing read floor (plain polars readers): backfill {_f(floor_s)} s for "
         f"{_f(r.get('floor', {}).get('rows'))} rows, nightly {_f(nfloor_s, 3)} s.", "",
         "| phase | wall s | calls | peak RSS MiB | RSS at start MiB | landing rows/s | x floor |",

@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="customer snapshot cadence (default: CSI_CUSTOMER_VALUE__SNAPSHOT_CADENCE or daily)")
     ap.add_argument("--no-gx", action="store_true", help="skip the Great Expectations checks")
     ap.add_argument("--no-baseline", action="store_true", help="skip the DuckDB SQL baseline")
+    ap.add_argument("--duckdb-memory-limit", default=None, metavar="SIZE",
+                    help="DuckDB memory_limit, e.g. 2GB, passed in the warehouse URL (default: DuckDB's, "
+                         "80%% of RAM); DuckDB spills to disk above it")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse (path printed)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
@@ -63,9 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  landing {landing} ({result['generation']})", flush=True)
 
     work = Path(tempfile.mkdtemp(prefix=f"csi-bench-{args.scale:g}-"))
-    settings = load_settings(warehouse_url=f"duckdb:///{work / 'warehouse.duckdb'}", landing_dir=landing,
+    url = f"duckdb:///{work / 'warehouse.duckdb'}"
+    if args.duckdb_memory_limit:
+        url += f"?memory_limit={args.duckdb_memory_limit}"
+    settings = load_settings(warehouse_url=url, landing_dir=landing,
                              work_dir=work / "work", data_docs_dir=work / "data_docs")
     result["settings"] = {"snapshot_cadence": settings.customer_value.snapshot_cadence,
+                          "duckdb_memory_limit": args.duckdb_memory_limit or "DuckDB default (80% of RAM)",
                           "staging": "sequential (the flow stages dates in parallel threads)"}
     meter = Meter()
     try:
