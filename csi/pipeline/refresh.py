@@ -2,10 +2,11 @@
 
 Loads record the keys they touched in `ops_pending_<source>_key`; the refresh
 first re-derives the current facts of those keys (one set-based pass however
-many drops were loaded). Loads also record the earliest event date they touched in `ops_dirty_period`; the
-refresh recomputes monthly marts from that month on, quarterly marts from that
-quarter on, and snapshots from that date on, all in one transaction, then marks
-the loaded runs `success`. Every mart family is a `MartFamily` registered in
+many drops were loaded). Loads also record the earliest event date they
+touched in `ops_dirty_period`; the refresh recomputes monthly marts from that
+month on, quarterly marts from that quarter on, and snapshots from that date on,
+all in one transaction (on DuckDB the snapshot chunks commit as they go, see
+Tx.commit_point), then marks the loaded runs `success`. Every mart family is a `MartFamily` registered in
 `csi.pipeline.marts`.
 """
 

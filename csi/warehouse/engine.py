@@ -72,11 +72,14 @@ class Tx:
         return self._quote(name)
 
     def commit_point(self) -> None:
-        """Commit what the transaction did so far and go on in a new one. For long refreshes
-        only, where every step is safe to redo: DuckDB keeps every row inserted by an open
-        transaction in memory until it commits."""
-        self.conn.commit()
-        self.conn.begin()
+        """DuckDB only: commit what the transaction did so far and go on in a new one. For long
+        refreshes whose every step is safe to redo: DuckDB keeps every row inserted by an open
+        transaction in memory until it commits. Nobody sees the intermediate state: the file is
+        locked by this process and BI reads the copy published after the run. On PostgreSQL
+        (read live by BI tools, no such memory cost) the transaction stays whole."""
+        if self.is_duckdb:
+            self.conn.commit()
+            self.conn.begin()
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         if self.is_duckdb:
