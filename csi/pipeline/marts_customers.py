@@ -5,7 +5,7 @@ with cadence 'weekly'). A load whose earliest touched event date is `since`
 makes every snapshot on or after `since` stale. The facts are reduced once
 (transforms.customer_snapshots.history: customer keys and running totals), then
 the stale dates are computed, inserted and committed in chunks of about
-`CSI_CUSTOMER_VALUE__SNAPSHOT_CHUNK_ROWS` snapshot rows (a commit after each: see
+`CSI_CUSTOMER_VALUE__SNAPSHOT_CHUNK_ROWS` snapshot rows (on DuckDB a commit after each, see
 Tx.commit_point), so memory grows with customers x chunk, not customers x dates;
 every date is computed on its own, so the rows are the same as in one batch.
 The backtest is recomputed from the first snapshot whose outcome window
