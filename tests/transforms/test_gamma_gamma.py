@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from tests.transforms.derivatives import assert_derivatives_match
 from transforms.gamma_gamma import (
     GammaGammaFit,
     GammaGammaObjective,
@@ -45,16 +46,10 @@ def test_objective_gradient_and_hessian_match_finite_differences():
     x, m = np.r_[x, 500.0], np.r_[m, 40.0]  # and one customer with a huge frequency
     w = np.random.default_rng(1).uniform(0.5, 1.5, x.size)
     mean_ll = GammaGammaObjective(x, m / 20.0, w / w.sum())
-    eps = 1e-6
     for theta in (np.log([6.0, 4.0, 0.8]), np.log([1.0, 2.0, 1.0]), np.log([30.0, 1.2, 5.0])):
-        ll, grad, hess = mean_ll(theta, True)
+        ll = mean_ll(theta, True)[0]
         assert ll == pytest.approx(w @ gamma_gamma_loglik(*np.exp(theta), x, m / 20.0) / w.sum(), rel=1e-12)
-        steps = eps * np.eye(3)
-        fd_grad = [(mean_ll(theta + e)[0] - mean_ll(theta - e)[0]) / (2 * eps) for e in steps]
-        fd_hess = np.array([(mean_ll(theta + e)[1] - mean_ll(theta - e)[1]) / (2 * eps) for e in steps])
-        np.testing.assert_allclose(grad, fd_grad, rtol=1e-6, atol=1e-8)
-        np.testing.assert_allclose(hess, fd_hess, rtol=1e-5, atol=1e-7)
-        np.testing.assert_array_equal(hess, hess.T)
+        assert_derivatives_match(mean_ll, theta)
 
 
 def test_expected_order_value_hand_example():
