@@ -63,10 +63,10 @@ def replace_all(tx: Tx, decl: TableDecl, frame: pl.LazyFrame) -> None:
     tx.insert(decl, frame.collect())
 
 
-def answers_of_responses_since(tx: Tx, start: date) -> pl.LazyFrame:
+def answers_of_responses_since(tx: Tx, start: date, columns: tuple[str, ...] | None = None) -> pl.LazyFrame:
     """Answers of every response whose (latest) submission date is >= start."""
     return tx.read_table(core.FCT_ANSWER, "response_id IN (SELECT response_id FROM fct_survey_response "
-                         "WHERE submitted_date >= :s)", {"s": start}).lazy()
+                         "WHERE submitted_date >= :s)", {"s": start}, columns).lazy()
 
 
 def _catalog(settings: Settings) -> pl.LazyFrame:
@@ -77,7 +77,9 @@ def refresh_acsi_model(tx: Tx, settings: Settings, since: date) -> None:
     q0 = quarter_start(since)
     cfg = settings.acsi_model
     mart = build_acsi_model(
-        answers_of_responses_since(tx, q0), load_model(cfg.model), _catalog(settings), quarters=None,
+        # the columns complete_responses reads: a backfill holds every answer at once (memory)
+        answers_of_responses_since(tx, q0, ("response_id", "site_id", "submitted_at", "question_id", "answer")),
+        load_model(cfg.model), _catalog(settings), quarters=None,
         min_complete=cfg.min_complete_responses, site_min=cfg.site_min_responses, tol=cfg.tolerance,
         max_iter=cfg.max_iterations, resamples=cfg.bootstrap_resamples, seed=cfg.bootstrap_seed)
     replace_from(tx, sat.MART_ACSI_MODEL, mart, q0)

@@ -22,7 +22,6 @@ import polars as pl
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_marts_customers as cm
-from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Tx
 from transforms import customer_snapshots as cs
 from transforms.churn_backtest import build_churn_backtest
@@ -49,21 +48,15 @@ def date_chunks(dates: list[date], customers: int, chunk_rows: int) -> Iterator[
         yield dates[i:i + size]
 
 
-def _read(tx: Tx, decl: TableDecl, columns: tuple[str, ...], where: str = "",
-          params: dict | None = None) -> pl.DataFrame:
-    """Only the columns the transforms use: the whole fact tables would dominate the memory."""
-    cols = ", ".join(tx.q(c) for c in columns)
-    sql = f"SELECT {cols} FROM {tx.q(decl.name)}" + (f" WHERE {where}" if where else "")
-    return tx.read(sql, params, {c: decl.polars_schema[c] for c in columns})
-
-
 def read_history(tx: Tx) -> cs.History:
     """The facts reduced once for every chunk (anonymous responses can never be attached)."""
-    sales = _read(tx, core.FCT_SALES, ("order_id", "order_type", "customer_id", "order_date", "revenue", "cost"))
-    responses = _read(tx, core.FCT_RESPONSE, ("response_id", "customer_id", "submitted_at", "nps_answer"),
-                      "customer_id IS NOT NULL")
-    complaints = _read(tx, core.FCT_COMPLAINT, ("customer_id", "opened_at", "closed_at", "is_resolved"),
-                       "customer_id IS NOT NULL")
+    # only the columns the transforms use: the whole fact tables would dominate the memory
+    sales = tx.read_table(core.FCT_SALES, columns=("order_id", "order_type", "customer_id", "order_date",
+                                                   "revenue", "cost"))
+    responses = tx.read_table(core.FCT_RESPONSE, "customer_id IS NOT NULL",
+                              columns=("response_id", "customer_id", "submitted_at", "nps_answer"))
+    complaints = tx.read_table(core.FCT_COMPLAINT, "customer_id IS NOT NULL",
+                               columns=("customer_id", "opened_at", "closed_at", "is_resolved"))
     return cs.history(sales.lazy(), responses.lazy(), complaints.lazy()).collect()
 
 
@@ -113,11 +106,11 @@ def refresh_backtest(tx: Tx, settings: Settings, since: date) -> None:
     start = backtest_start(since, horizon, data_end, tx.scalar("SELECT max(as_of_date) FROM mart_churn_backtest"))
     params = None if start is None else {"s": start}
     since_start = "" if start is None else " AND {} :s"  # the first D recomputed, in each table's terms
-    signals = _read(tx, cm.MART_CHURN_SIGNALS, ("as_of_date", "customer_id", "risk_score", "risk_band"),
-                    "TRUE" + since_start.format("as_of_date >="), params)
+    signals = tx.read_table(cm.MART_CHURN_SIGNALS, "TRUE" + since_start.format("as_of_date >="), params,
+                            columns=("as_of_date", "customer_id", "risk_score", "risk_band"))
     # outcomes only need the sales after that D (data_end is passed, not re-derived from them)
-    sales = _read(tx, core.FCT_SALES, ("customer_id", "order_date", "order_type"),
-                  "order_type = 'sale'" + since_start.format("order_date >"), params)
+    sales = tx.read_table(core.FCT_SALES, "order_type = 'sale'" + since_start.format("order_date >"), params,
+                          columns=("customer_id", "order_date", "order_type"))
     backtest = build_churn_backtest(signals.lazy(), sales.lazy(), horizon, data_end)
     if start is None:
         replace_all(tx, cm.MART_CHURN_BACKTEST, backtest)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -111,11 +111,14 @@ class Tx:
                 else pl.DataFrame(schema=schema)
         return frame
 
-    def read_table(self, decl: TableDecl, where: str = "", params: Mapping[str, Any] | None = None
-                   ) -> pl.DataFrame:
-        cols = ", ".join(self.q(c) for c in decl.column_names)
+    def read_table(self, decl: TableDecl, where: str = "", params: Mapping[str, Any] | None = None,
+                   columns: Sequence[str] | None = None) -> pl.DataFrame:
+        """The table's rows (optionally filtered), typed by its declaration; `columns` reads only
+        those (the whole fact tables would dominate a refresh's memory)."""
+        names = list(columns) if columns else decl.column_names
+        cols = ", ".join(self.q(c) for c in names)
         sql = f"SELECT {cols} FROM {self.q(decl.name)} {('WHERE ' + where) if where else ''}"
-        return self.read(sql, params, decl.polars_schema)
+        return self.read(sql, params, {c: decl.polars_schema[c] for c in names})
 
     def insert(self, decl: TableDecl, frame: pl.DataFrame) -> int:
         """Bulk-insert a frame conformed to the declaration; returns rows inserted."""
