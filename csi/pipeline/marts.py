@@ -17,11 +17,11 @@ from datetime import date
 import polars as pl
 
 from csi.catalog import load_catalog, load_model
+from csi.pipeline.mart_writes import replace_all, replace_from
 from csi.pipeline.marts_customers import refresh_customers
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_marts_satisfaction as sat
-from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Tx
 from transforms.acsi_model import build_acsi_model, sat_weights
 from transforms.complaints_monthly import build_complaints_monthly
@@ -48,19 +48,6 @@ def quarter_start(d: date) -> date:
 
 def previous_month(d: date) -> date:
     return date(d.year - 1, 12, 1) if d.month == 1 else date(d.year, d.month - 1, 1)
-
-
-def replace_from(tx: Tx, decl: TableDecl, frame: pl.LazyFrame, start: date) -> None:
-    """Replace the mart's rows of periods >= start with the frame's rows of those periods."""
-    col = decl.partition
-    tx.execute(f"DELETE FROM {tx.q(decl.name)} WHERE {tx.q(col)} >= :start", {"start": start})
-    tx.insert(decl, frame.filter(pl.col(col) >= start).collect())
-
-
-def replace_all(tx: Tx, decl: TableDecl, frame: pl.LazyFrame) -> None:
-    """Replace every row of a mart that is recomputed whole."""
-    tx.execute(f"DELETE FROM {tx.q(decl.name)}")
-    tx.insert(decl, frame.collect())
 
 
 def answers_of_responses_since(tx: Tx, start: date, columns: tuple[str, ...] | None = None) -> pl.LazyFrame:

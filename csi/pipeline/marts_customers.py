@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from csi.pipeline.mart_writes import delete_from, replace_all, replace_from
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_marts_customers as cm
@@ -67,7 +68,7 @@ def refresh_snapshots(tx: Tx, settings: Settings, dates: list[date], chunk_rows:
     value_params = CustomerValueParams.from_settings(settings.customer_value)
     churn_params = ChurnParams.from_settings(settings.churn)
     for decl in SNAPSHOT_MARTS:
-        tx.execute(f"DELETE FROM {tx.q(decl.name)} WHERE {tx.q(decl.partition)} >= :start", {"start": dates[0]})
+        delete_from(tx, decl, dates[0])
     for chunk in date_chunks(dates, customers, chunk_rows or settings.customer_value.snapshot_chunk_rows):
         value, models = customer_value_from(hist, chunk, value_params)
         value = value.collect()
@@ -99,8 +100,6 @@ def backtest_start(since: date, horizon_days: int, data_end: date | None, done: 
 
 
 def refresh_backtest(tx: Tx, settings: Settings, since: date) -> None:
-    from csi.pipeline.marts import replace_all, replace_from
-
     horizon = settings.churn.backtest_horizon_days
     data_end = tx.scalar("SELECT max(order_date) FROM fct_sales")
     start = backtest_start(since, horizon, data_end, tx.scalar("SELECT max(as_of_date) FROM mart_churn_backtest"))
