@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, default=120)
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--start", type=_date, default=date(2026, 1, 1), help="first business date")
+    gen.add_argument("--history-days", type=int, default=0,
+                     help="also simulate this many days before --start; their records arrive in the "
+                     "first drop, like a shop's history export (default 0)")
 
     demo = sub.add_parser("demo", help="generate sample data and backfill it into the warehouse",
                           description="Generate sample landing data under --dir and backfill it "
@@ -72,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="where the demo lands (default ./demo)")
     demo.add_argument("--customers", type=int, default=2000)
     demo.add_argument("--days", type=int, default=120)
+    demo.add_argument("--history-days", type=int, default=365,
+                      help="days of shop history before the first date, delivered in its drop, so the "
+                      "first customer snapshots (the ones the churn backtest can judge) see each "
+                      "customer's buying rhythm (default 365)")
 
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
 

@@ -89,7 +89,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from csi.generate import generate
 
-    summary = generate(args.out, customers=args.customers, days=args.days, seed=args.seed, start_date=args.start)
+    summary = generate(args.out, customers=args.customers, days=args.days, seed=args.seed, start_date=args.start,
+                       history_days=args.history_days)
     console.print(f"wrote sample landing data to [bold]{args.out}[/]: {summary}")
     return 0
 
@@ -102,8 +103,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     start = date(2026, 1, 1)
     landing = args.dir / "landing"
-    console.print(f"[bold]1/2[/] generating {args.customers} customers x {args.days} days into {landing}")
-    generate(landing, customers=args.customers, days=args.days, seed=7, start_date=start)
+    console.print(f"[bold]1/2[/] generating {args.customers} customers x {args.days} days "
+                  f"(+ {args.history_days} days of history in the first drop) into {landing}")
+    generate(landing, customers=args.customers, days=args.days, seed=7, start_date=start,
+             history_days=args.history_days)
     os.environ["CSI_LANDING_DIR"] = str(landing)
     settings = load_settings()
     end = start + timedelta(days=args.days - 1)
@@ -160,6 +163,8 @@ def print_summary(result: dict) -> int:
 
 
 def print_warehouse(settings) -> None:
+    """Row counts of every table, where to look, and how well the churn score predicted."""
+    from csi.backtest_report import backtest_line
     from csi.warehouse.engine import Warehouse
     from csi.warehouse.tables import TABLES
 
@@ -170,8 +175,10 @@ def print_warehouse(settings) -> None:
     with wh.transaction() as tx:
         for decl in TABLES:
             table.add_row(decl.name, str(tx.scalar(f"SELECT count(*) FROM {tx.q(decl.name)}")))
+        backtest = backtest_line(tx)
     wh.dispose()
     console.print(table)
+    console.print(backtest)
     console.print(
         "look at: ops_quarantine (rejected records and why), ops_pipeline_run (runs), "
         "docs/data-dictionary.md (every column)"

@@ -63,7 +63,8 @@ def _route(rng, frame: pl.DataFrame, source: str, start: date, buffers: dict) ->
     n_groups = int(groups[-1]) + 1
     delay = np.where(rng.random(n_groups) < LATE_SHARE, rng.integers(1, 21, n_groups), 0)[groups]
     event_day = (frame[ts_col].dt.date() - start).dt.total_days().to_numpy()
-    drop_day = pl.Series("_drop", event_day + delay)
+    # Records from before the first business date travel in its drop (the history export).
+    drop_day = pl.Series("_drop", np.maximum(event_day + delay, 0))
     for (d,), part in frame.with_columns(drop_day).partition_by("_drop", as_dict=True, maintain_order=True).items():
         buffers[source][int(d)].append(part.drop("_drop"))
 
@@ -82,28 +83,41 @@ def _row_count(spec: FileSpec) -> int:
 
 
 def generate(
-    out_dir: Path, customers: int, days: int, seed: int, start_date: date = date(2026, 1, 1)
+    out_dir: Path,
+    customers: int,
+    days: int,
+    seed: int,
+    start_date: date = date(2026, 1, 1),
+    history_days: int = 0,
 ) -> GenerationSummary:
-    """Write `days` drops of sample landing data for `customers` customers into `out_dir`."""
+    """Write `days` drops of sample landing data for `customers` customers into `out_dir`.
+
+    With `history_days` the shop is simulated that many days before `start_date`
+    too, and everything dated before it arrives in the first drop (the initial
+    history export a shop hands over when the pipeline starts), so the first
+    snapshots already see each customer's rhythm."""
     out_dir = Path(out_dir)
     streams = np.random.SeedSequence(seed).spawn(6)
     rng_pop, rng_sales, rng_survey, rng_compl, rng_route, rng_bad = (np.random.default_rng(s) for s in streams)
     catalog = load_catalog(CONFIG_DIR / "instruments.yaml")
     wide_qids = catalog.filter(pl.col("instrument") != "ecsi")["question_id"].to_list()
-    pop = build_population(rng_pop, customers, days)
+    pop = build_population(rng_pop, customers, history_days + days)
     state, planter = SalesState(), Planter(rng_bad)
     buffers: dict[str, dict[int, list[pl.DataFrame]]] = {s: defaultdict(list) for s in SOURCES}
     summary = GenerationSummary(start_date, start_date + timedelta(days=days - 1), days)
     empty: dict[str, pl.DataFrame] = {}
     copy_src: tuple[date, FileSpec] | None = None
-    for day_idx in range(days):
+    for sim_idx in range(history_days + days):
+        day_idx = sim_idx - history_days  # the business-date index; negative in the history
         day = start_date + timedelta(days=day_idx)
-        lines, orders = sales_for_day(rng_sales, pop, day_idx, day, state)
+        lines, orders = sales_for_day(rng_sales, pop, sim_idx, day, state)
         answers = responses_for_orders(rng_survey, pop, orders, catalog)
-        versions = complaints_for_day(rng_compl, pop, day_idx, day)
+        versions = complaints_for_day(rng_compl, pop, sim_idx, day)
         for source, frame in zip(SOURCES, (lines, answers, versions), strict=True):
             empty.setdefault(source, frame.clear())
             _route(rng_route, frame, source, start_date, buffers)
+        if day_idx < 0:
+            continue
         drop = [_take(buffers, s, day_idx, empty[s]) for s in SOURCES]
         files = plan_files(day_idx, day, *drop, wide_question_ids=wide_qids)
         rows = dict.fromkeys(SOURCES, 0)

@@ -56,7 +56,8 @@ class Population:
         return self.satisfaction[idx] - SOURING * (day >= self.souring_day[idx])
 
     def to_frame(self) -> pl.DataFrame:
-        """The customer list with the latent values, for the manifest and tests."""
+        """The customer list with the latent values, for the manifest and tests. Day numbers
+        count from the first simulated day (start_date - history_days); -1 means never."""
         return pl.DataFrame(
             {
                 "customer_id": self.customer_ids,

@@ -270,3 +270,22 @@ def test_churners_sour_before_they_stop(larger, catalog):
         (end - pl.max_horizontal("souring_day", "start_day")).clip(0).sum(),
     ).row(0)
     assert counts[0] > 20 and (counts[1] / exposure[1]) > 2 * (counts[0] / exposure[0])
+
+
+def test_history_days_arrive_in_the_first_drop(tmp_path, catalog):
+    """history_days simulates the shop before start_date; those records travel in the first
+    drop (late ones a few drops later), and no drop is dated before start_date."""
+    start = date(2026, 3, 1)
+    summary = generate(tmp_path, customers=200, days=3, seed=5, start_date=start, history_days=30)
+    assert summary.start_date == start and summary.days == 3
+    for source in SOURCES:
+        drops = sorted(p.name for p in (tmp_path / source).glob("dt=*"))
+        assert drops == ["dt=2026-03-01", "dt=2026-03-02", "dt=2026-03-03"]
+    sales = read_source(tmp_path, "sales", _skip(tmp_path), catalog).join(
+        _manifest(tmp_path).select("source_file", "record_no"), on=["source_file", "record_no"], how="anti")
+    dated = sales.select("dt", pl.col("ordered_at").str.to_datetime().dt.date().alias("day"))
+    history = dated.filter(pl.col("day") < start)
+    assert history["day"].min() >= date(2026, 1, 30)  # start - 30 days
+    assert history["day"].n_unique() > 25
+    # everything from before the start arrives on the first date, except a few late arrivals
+    assert history.filter(pl.col("dt") != "2026-03-01").height < 0.05 * history.height

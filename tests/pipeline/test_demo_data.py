@@ -1,5 +1,6 @@
-"""The whole path on generated demo data: quarantine equals the planted bad records,
-every file reconciles, every table is filled."""
+"""The whole path on generated demo data (a year of history in the first drop, as the
+demo has): quarantine equals the planted bad records, every file reconciles, every
+table is filled, and the churn score predicts who stops buying."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ from csi.settings import load_settings
 from csi.warehouse.tables import TABLES
 from tests.conftest import read_table
 
-START, DAYS = date(2026, 1, 20), 20
+# The demo's seed, start and history at half its customers. 91 days: the first snapshot
+# is the one date whose 90-day outcome window is complete. History from before START
+# also arrives late in January drops, so late arrivals fall in an earlier month.
+START, DAYS, HISTORY_DAYS = date(2026, 1, 1), 91, 365
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
-    generate(root / "landing", customers=400, days=DAYS, seed=11, start_date=START)
+    generate(root / "landing", customers=1000, days=DAYS, seed=7, start_date=START, history_days=HISTORY_DAYS)
     url = f"duckdb:///{root / 'wh.duckdb'}"
     mp = pytest.MonkeyPatch()
     mp.setenv("CSI_LANDING_DIR", str(root / "landing"))
@@ -86,7 +90,7 @@ def test_every_file_reconciles(demo):
 
 def test_every_table_is_filled(demo):
     empty = [t.name for t in TABLES
-             if t.name not in ("ops_dirty_period", "mart_churn_backtest")
+             if t.name != "ops_dirty_period"
              and not t.name.startswith("ops_pending_")  # consumed by the refresh (checked below)
              and read_table(demo["url"], f"SELECT count(*) AS n FROM {t.name}").item() == 0]
     assert empty == []
@@ -110,3 +114,33 @@ def test_bi_views(demo):
     labels = {"A": "attractive", "O": "one-dimensional", "M": "must-be", "I": "indifferent", "R": "reverse",
               "Q": "questionable"}
     assert all(labels[c] == label for c, label in kano.rows())
+
+
+def test_history_arrives_in_the_first_drop(demo):
+    """The history export lands with the first business date; snapshots start there."""
+    first = read_table(demo["url"], "SELECT min(order_date) AS d FROM fct_sales").item()
+    assert START - timedelta(days=HISTORY_DAYS) <= first < START - timedelta(days=HISTORY_DAYS - 7)
+    drops = read_table(demo["url"], "SELECT drop_date, count(*) AS n FROM fct_sales "
+                                    f"WHERE order_date < DATE '{START}' GROUP BY 1 ORDER BY 1")
+    assert drops["drop_date"][0] == START and drops["n"][0] > 0.95 * drops["n"].sum()
+    assert drops["drop_date"].max() <= START + timedelta(days=20)  # late arrivals only
+    snapshots = read_table(demo["url"], "SELECT min(as_of_date) AS lo, count(DISTINCT as_of_date) AS n "
+                                        "FROM mart_customer_value")
+    assert snapshots.row(0) == (START, DAYS)
+
+
+def test_churn_score_predicts_who_stops_buying(demo):
+    """The demo's design (dissatisfied customers churn more and sour first; a year of
+    history so rhythms are known) must give the backtest something to find: an AUC
+    clearly above 0.5 and churn rates rising from band to band. Across eight seeds this
+    first snapshot's AUC measured 0.57-0.66 at 1000 customers (docs/customer-value.md);
+    this seed, the demo's, gives 0.649."""
+    rows = read_table(demo["url"], "SELECT as_of_date, risk_band, customers, churned, churn_rate_pct, auc "
+                                   "FROM mart_churn_backtest")
+    assert rows["as_of_date"].unique().to_list() == [START]
+    band = {r["risk_band"]: r for r in rows.iter_rows(named=True)}
+    assert band["ALL"]["customers"] > 400
+    assert band["ALL"]["auc"] > 0.6
+    assert band["low"]["churn_rate_pct"] < band["medium"]["churn_rate_pct"] < band["high"]["churn_rate_pct"]
+    assert band["high"]["churn_rate_pct"] > 2 * band["low"]["churn_rate_pct"]
+
