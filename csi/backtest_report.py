@@ -23,7 +23,7 @@ def backtest_line(tx: Tx) -> str:
     )
     every = rows.filter(pl.col("risk_band") == "ALL")
     if every.height == 0:
-        return "churn backtest: no snapshot is 90 days older than the newest data yet"
+        return "churn backtest: no snapshot is yet a whole horizon (CSI_CHURN__BACKTEST_HORIZON_DAYS) older than the newest data"
     a = every.row(0, named=True)
     bands = {r["risk_band"]: r for r in rows.iter_rows(named=True)}
     rates = ", ".join(

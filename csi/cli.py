@@ -24,6 +24,19 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _at_least(minimum: int):
+    """An argparse type: an int >= minimum, with a message naming the bound."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is below {minimum}")
+        return value
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="csi", description="Customer-satisfaction intelligence: landing files -> warehouse.",
@@ -61,11 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Deterministic sample landing data with planted bad records "
                          "(manifest in <out>/_manifest).")
     gen.add_argument("--out", type=Path, required=True, help="landing dir to write")
-    gen.add_argument("--customers", type=int, default=2000)
-    gen.add_argument("--days", type=int, default=120)
+    gen.add_argument("--customers", type=_at_least(1), default=2000)
+    gen.add_argument("--days", type=_at_least(1), default=120)
     gen.add_argument("--seed", type=int, default=7)
     gen.add_argument("--start", type=_date, default=date(2026, 1, 1), help="first business date")
-    gen.add_argument("--history-days", type=int, default=0,
+    gen.add_argument("--history-days", type=_at_least(0), default=0,
                      help="also simulate this many days before --start; their records arrive in the "
                      "first drop, like a shop's history export (default 0)")
 
@@ -73,9 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Generate sample landing data under --dir and backfill it "
                           "into the configured warehouse (default warehouse.duckdb).")
     demo.add_argument("--dir", type=Path, default=Path("demo"), help="where the demo lands (default ./demo)")
-    demo.add_argument("--customers", type=int, default=2000)
-    demo.add_argument("--days", type=int, default=120)
-    demo.add_argument("--history-days", type=int, default=365,
+    demo.add_argument("--customers", type=_at_least(1), default=2000)
+    demo.add_argument("--days", type=_at_least(1), default=120)
+    demo.add_argument("--history-days", type=_at_least(0), default=365,
                       help="days of shop history before the first date, delivered in its drop, so the "
                       "first customer snapshots (the ones the churn backtest can judge) see each "
                       "customer's buying rhythm (default 365)")

@@ -96,6 +96,9 @@ def generate(
     too, and everything dated before it arrives in the first drop (the initial
     history export a shop hands over when the pipeline starts), so the first
     snapshots already see each customer's rhythm."""
+    if customers < 1 or days < 1 or history_days < 0:
+        raise ValueError(f"need customers >= 1, days >= 1 and history_days >= 0; got customers={customers}, "
+                         f"days={days}, history_days={history_days}")
     out_dir = Path(out_dir)
     streams = np.random.SeedSequence(seed).spawn(6)
     rng_pop, rng_sales, rng_survey, rng_compl, rng_route, rng_bad = (np.random.default_rng(s) for s in streams)

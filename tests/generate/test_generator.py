@@ -289,3 +289,17 @@ def test_history_days_arrive_in_the_first_drop(tmp_path, catalog):
     assert history["day"].n_unique() > 25
     # everything from before the start arrives on the first date, except a few late arrivals
     assert history.filter(pl.col("dt") != "2026-03-01").height < 0.05 * history.height
+
+
+def test_bad_sizes_are_refused_with_the_bound(tmp_path, capsys):
+    from csi.cli import main
+
+    with pytest.raises(ValueError, match="history_days >= 0; got customers=10, days=5, history_days=-1"):
+        generate(tmp_path, customers=10, days=5, seed=1, history_days=-1)
+    for args, message in ((["--history-days", "-1"], "argument --history-days: -1 is below 0"),
+                          (["--days", "0"], "argument --days: 0 is below 1"),
+                          (["--customers", "x"], "argument --customers: 'x' is not a whole number")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["generate", "--out", str(tmp_path / "out"), *args])
+        assert exit_.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

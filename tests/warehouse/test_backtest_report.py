@@ -18,7 +18,8 @@ def test_backtest_line(warehouse_url):
     wh = Warehouse(warehouse_url)
     create_schema(wh)
     with wh.transaction() as tx:
-        assert backtest_line(tx) == "churn backtest: no snapshot is 90 days older than the newest data yet"
+        assert backtest_line(tx) == ("churn backtest: no snapshot is yet a whole horizon "
+                                     "(CSI_CHURN__BACKTEST_HORIZON_DAYS) older than the newest data")
         rows = pl.DataFrame(
             [(D1, "ALL", 10, 4, 40.0, 0.75), (D1, "low", 6, 1, 16.7, None), (D1, "medium", 3, 2, 66.7, None),
              (D1, "high", 1, 1, 100.0, None), (D2, "ALL", 10, 5, 50.0, 0.65), (D2, "low", 5, 1, 20.0, None),
