@@ -140,7 +140,7 @@ class Settings(BaseSettings):
 
     def masked(self) -> dict[str, Any]:
         """The effective configuration with the warehouse password masked."""
-        from csi.warehouse.engine import mask_url
+        from csi.secrets import mask_url
 
         data = self.model_dump(mode="json")
         data["warehouse_url"] = mask_url(self.url)

@@ -21,6 +21,7 @@ from prefect.tasks import exponential_backoff
 from csi import artifacts, progress
 from csi.pipeline import steps
 from csi.pipeline.lock import warehouse_lock
+from csi.secrets import scrub
 from csi.settings import load_settings
 from csi.warehouse.engine import WarehouseError
 from csi.warehouse.publish import publish
@@ -149,7 +150,7 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                 try:
                     timings = refresh_task()  # marks the loaded runs a success in ops_pipeline_run
                 except Exception as exc:  # noqa: BLE001 - the loads stay unconfirmed: a re-run redoes them
-                    error = steps.scrub(f"marts refresh failed: {type(exc).__name__}: {exc}", wh.url)
+                    error = scrub(f"marts refresh failed: {type(exc).__name__}: {exc}", wh.url)
                     logger.error("FAILED refresh: %s", error)
                     for r in loaded:
                         r.update(status="failed", error=error)
@@ -176,7 +177,7 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
 
 
 def _failed(wh, d: date, started: datetime, error: str, logger) -> dict:
-    error = steps.scrub(error, wh.url)
+    error = scrub(error, wh.url)
     logger.error("FAILED %s: %s", d, error.splitlines()[0] if error else error)
     try:
         steps.record_failure(wh, d, started, error)

@@ -13,17 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from csi.ingest.discover import SOURCES, LandingError, LandingFile, discover, fingerprint
 from csi.pipeline import load as loader
 from csi.pipeline.dedup import plan_duplicates
 from csi.pipeline.refresh import refresh
 from csi.pipeline.stage import StageSummary, stage_drop
+from csi.secrets import scrub
 from csi.settings import Settings
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.ddl import create_schema
-from csi.warehouse.engine import Warehouse, mask_url
+from csi.warehouse.engine import Warehouse
 
 
 class QuarantineThresholdExceeded(Exception):
@@ -168,15 +167,6 @@ def run_row(r: DateResult, started_at: datetime, fingerprint_: str, files: dict[
         row[f"{s}_rows_loaded"] = r.rows_loaded.get(s, 0)
         row[f"{s}_rows_quarantined"] = r.rows_quarantined.get(s, 0)
     return pl.DataFrame([row], schema=ops.OPS_PIPELINE_RUN.polars_schema)
-
-
-def scrub(error: str | None, url: str) -> str | None:
-    """The error text with the warehouse URL's password masked."""
-    if error is None:
-        return None
-    password = make_url(url).password if "://" in url else None
-    error = error.replace(url, mask_url(url))
-    return error.replace(str(password), "***") if password else error
 
 
 def fail_runs(wh: Warehouse, run_ids: list[str], error: str) -> None:

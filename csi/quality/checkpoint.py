@@ -18,12 +18,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from csi.quality.reconcile import reconcile
 from csi.quality.suites import all_checks
+from csi.secrets import mask_url, scrub, secrets_of
 from csi.settings import Settings
-from csi.warehouse.engine import Warehouse, mask_url
+from csi.warehouse.engine import Warehouse
 
 log = logging.getLogger(__name__)
 SITE = "csi"
@@ -92,7 +91,7 @@ def run_checks(settings: Settings, tables=None) -> QualityResult:
         ctx.build_data_docs(site_names=[SITE])
     except Exception as exc:  # a GX or connection error must not carry the password out
         raise RuntimeError(f"quality checks on {mask_url(settings.url)} failed: "
-                           f"{_scrub(str(exc), settings.url)}") from None
+                           f"{scrub(str(exc), settings.url)}") from None
     finally:
         _close(source)
     failed = [label for suite_result in outcome.run_results.values()
@@ -137,18 +136,13 @@ def _failures(suite_result) -> list[str]:
     return out
 
 
-def _scrub(text: str, url: str) -> str:
-    password = make_url(url).password
-    return text.replace(str(password), "***") if password else text
-
-
 def _scrub_docs(docs_dir: Path, url: str) -> None:
     """Belt and braces: GX renders batch specs into the HTML; no password may stay in it."""
-    password = make_url(url).password
-    if not password or not docs_dir.exists():
+    if not secrets_of(url) or not docs_dir.exists():
         return
     for path in docs_dir.rglob("*"):
         if path.is_file() and path.suffix in {".html", ".json"}:
             text = path.read_text(encoding="utf-8", errors="replace")
-            if str(password) in text:
-                path.write_text(text.replace(str(password), "***"), encoding="utf-8")
+            clean = scrub(text, url)
+            if clean != text:
+                path.write_text(clean, encoding="utf-8")

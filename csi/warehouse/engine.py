@@ -19,6 +19,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from csi.secrets import mask_url, scrub
 from csi.warehouse.declare import TableDecl
 
 _BIND = re.compile(r"(?<![:\w]):(\w+)")
@@ -26,14 +27,6 @@ _BIND = re.compile(r"(?<![:\w]):(\w+)")
 
 class WarehouseError(Exception):
     """A warehouse problem described for a person (no password in it)."""
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ***."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparseable URL must still not leak
-        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -174,7 +167,7 @@ class Warehouse:
                     raise
                 conn.commit()
         except sa.exc.OperationalError as exc:
-            raise WarehouseError(f"warehouse {mask_url(self.url)}: {_first_line(exc)}") from None
+            raise WarehouseError(scrub(f"warehouse {mask_url(self.url)}: {_first_line(exc)}", self.url)) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

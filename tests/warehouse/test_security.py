@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from csi.pipeline import steps
+from csi.secrets import scrub
 from csi.warehouse.engine import Warehouse, WarehouseError
 from tests.conftest import read_table, write_csv
 from tests.pipeline import landing
@@ -32,7 +33,7 @@ def test_wrong_password_error_does_not_show_it():
     with pytest.raises(WarehouseError) as err:  # recording the failure fails the same way
         steps.record_failure(wh, DATES[0], landing.RUN_AT, f"boom connecting to {url}")
     assert SECRET not in str(err.value)
-    assert SECRET not in steps.scrub(f"failed: {url} / {SECRET}", url)
+    assert SECRET not in scrub(f"failed: {url} / {SECRET}", url)
 
 
 def test_unreachable_server_error_does_not_show_the_password():
