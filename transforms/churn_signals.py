@@ -4,8 +4,9 @@ Grain: one row per customer x as_of_date for every customer with >= 1 order
 (sale) on or before D. Source: METRICS.md sections 0 and 8.
 
 - recency_ratio = recency_days / median gap in whole days between consecutive
-  *distinct* order dates up to D (same-day orders are one order date; linear
-  median); null with fewer than 2 distinct order dates.
+  orders up to D: every order counts, so n orders give n - 1 gaps and two orders
+  on one day a gap of 0 (linear median); null with fewer than 2 orders or a
+  median gap of 0.
 - spend_trend = net revenue (returns included) in (D-90, D] / in (D-180, D-90];
   null when the earlier window is 0. revenue_90d and revenue_prev_90d are published.
 - latest_nps / previous_nps by submitted_at then response_id; is_detractor null

@@ -50,8 +50,9 @@ def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
 
     Columns: cum_revenue, cum_margin (returns included, at their own date), cum_orders
     (distinct sale order_ids, counted at the order's first date), last_order_date,
-    first_order_date, median_gap (median of the gaps in days between consecutive
-    distinct order dates so far; linear interpolation; null before a second date).
+    first_order_date, median_gap (median of the gaps in whole days between consecutive
+    orders so far: n orders give n - 1 gaps, two orders on one day a gap of 0; linear
+    interpolation; null before a second order).
     """
     lines = sales.select(
         K, pl.col("order_date").alias("_d"), "order_id", "order_type",
@@ -74,17 +75,33 @@ def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
     # at or before a row is the customer's own, so a plain forward_fill needs no window.
     new, total = pl.col("_new"), pl.col("cum_orders")
     day = pl.col("_day").forward_fill()
-    return (
+    daily = (
         _daily(pl.concat([money, orders]), "_d", cols)
         .with_columns(*(pl.col(c).cum_sum().over(K) for c in cols), _new=total,
                       _day=pl.when(total > 0).then(pl.col(EV)))
         .with_columns(
             last_order_date=pl.when(total >= 1).then(day),
             first_order_date=pl.when(total >= 1).then(pl.when(total == new).then(pl.col("_day")).forward_fill()),
-            _gap=pl.when((new > 0) & (total > new)).then(pl.col(EV) - day.shift(1)).dt.total_days(),
         )
-        .select(K, EV, *cols, "last_order_date", "first_order_date",
-                pl.col("_gap").cast(pl.Float64).rolling_median(_NO_LIMIT, min_samples=1).over(K).alias("median_gap"))
+        .join(_median_gaps(orders), on=[K, EV], how="left", maintain_order="left")
+    )  # fmt: skip
+    # Every day from a customer's second order on either has its own median or follows one of
+    # that customer's order days, so a plain forward_fill stays within the customer.
+    return daily.select(K, EV, *cols, "last_order_date", "first_order_date",
+                        median_gap=pl.when(total >= 2).then(pl.col("median_gap").forward_fill()))
+
+
+def _median_gaps(orders: pl.LazyFrame) -> pl.LazyFrame:
+    """(_k, _event_date, median_gap) on each order date: the running median of the gaps between a
+    customer's consecutive orders, one row per order (so same-day orders give gaps of 0)."""
+    p = _packed("_d")
+    same = pl.col(K) == pl.col(K).shift(1)
+    gap = pl.when(same).then((pl.col("_d") - pl.col("_d").shift(1)).dt.total_days()).cast(pl.Float64)
+    return (
+        orders.select(K, "_d").sort(p)
+        .with_columns(median_gap=gap.rolling_median(_NO_LIMIT, min_samples=1).over(K), _p=p)
+        .filter(pl.col("_p") != pl.col("_p").shift(-1).fill_null(-1))  # the day's last order
+        .select(K, pl.col("_d").alias(EV), "median_gap")
     )  # fmt: skip
 
 

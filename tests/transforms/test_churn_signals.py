@@ -14,10 +14,10 @@ from transforms.churn_signals import DEFAULT_WEIGHTS, SIGNALS, ChurnParams, buil
 D = d(30, 6)  # D-90 = 2025-04-01, D-180 = 2025-01-01
 
 SALES = sales([
-    # a: two orders on 01-01 (one order date), 01-11, 01-31 -> gaps 10, 20 -> median 15
+    # a: two orders on 01-01, 01-11, 01-31 -> every order counts: gaps 0, 10, 20 -> median 10
     ("a1", "sale", "a", d(1), 10.0, 5.0), ("a2", "sale", "a", d(1), 10.0, 5.0),
     ("a3", "sale", "a", d(11), 10.0, 5.0), ("a4", "sale", "a", d(31), 10.0, 5.0),
-    # b: two orders on the same day only -> one order date -> recency_ratio null
+    # b: two orders on the same day only -> one gap of 0 -> median 0 -> recency_ratio null
     ("b1", "sale", "b", d(20, 6), 5.0, 1.0), ("b2", "sale", "b", d(20, 6), 5.0, 1.0),
     # c: order dates 06-01, 06-03, 06-04, 06-14, 06-15 -> gaps 2, 1, 10, 1 -> median 1.5
     *[(f"c{i}", "sale", "c", d(day, 6), 1.0, 0.5) for i, day in enumerate([1, 3, 4, 14, 15])],
@@ -52,7 +52,8 @@ def test_signals_score_band_reasons_by_hand():
         {
             "customer_id": ["a", "b", "c", "s", "t", "u"],
             "recency_days": [150, 10, 15, 60, 29, 0],
-            "recency_ratio": [10.0, None, 10.0, 0.8, None, 0.0],  # s: gap 02-15 -> 05-01 = 75 days
+            # a: 150 / 10; s: gap 02-15 -> 05-01 = 75 days, 60 / 75
+            "recency_ratio": [15.0, None, 10.0, 0.8, None, 0.0],
             "is_recency_signal": [True, False, True, False, False, False],
             "p_alive": [0.1, None, None, 0.3, None, 0.9],
             "revenue_90d": [0.0, 10.0, 5.0, 38.0, 80.0, 20.0],
@@ -69,7 +70,7 @@ def test_signals_score_band_reasons_by_hand():
             "risk_score": [70.0, 0.0, 30.0, 65.0, 15.0, 25.0],
             "risk_band": ["high", "low", "low", "medium", "low", "low"],
             "reasons": [
-                "long time since last order (10.0x usual gap); low chance still active (p_alive 10%); "
+                "long time since last order (15.0x usual gap); low chance still active (p_alive 10%); "
                 "spending down 100%",
                 None,
                 "long time since last order (10.0x usual gap)",
@@ -82,6 +83,24 @@ def test_signals_score_band_reasons_by_hand():
     )
     assert_frame_equal(out.select(expected.columns), expected)
     assert out["as_of_date"].unique().to_list() == [D]
+
+
+def test_recency_ratio_counts_every_order_metrics_example():
+    # METRICS 8: orders on days 0, 0, 10 and 30 give gaps 0, 10, 20 and a median of 10. Day 0 =
+    # 2025-03-01; D = 05-20 is 50 days after the last order (03-31) -> 50 / 10 = 5.0. Before the last
+    # order (D = 03-20): orders on days 0, 0, 10 -> gaps 0, 10 -> median 5; recency 9 -> 1.8.
+    # e: days 0, 0, 0, 12 -> gaps 0, 0, 12 -> median 0 -> null (as is a single order, f).
+    rows = [("m1", "sale", "m", d(1, 3), 1.0, 0.0), ("m2", "sale", "m", d(1, 3), 1.0, 0.0),
+            ("m3", "sale", "m", d(11, 3), 1.0, 0.0), ("m4", "sale", "m", d(31, 3), 1.0, 0.0),
+            # a return is not an order: no gap of its own
+            ("m4r", "return", "m", d(5, 4), -1.0, 0.0),
+            *[(f"e{i}", "sale", "e", d(day, 3), 1.0, 0.0) for i, day in enumerate([1, 1, 1, 13])],
+            ("f1", "sale", "f", d(1, 3), 1.0, 0.0)]  # fmt: skip
+    dates = [d(20, 3), d(20, 5)]
+    out = build_churn_signals(sales(rows), responses(), complaints(), dates).collect()
+    got = {(r["as_of_date"], r["customer_id"]): r["recency_ratio"] for r in out.iter_rows(named=True)}
+    assert got == {(d(20, 3), "e"): None, (d(20, 3), "f"): None, (d(20, 3), "m"): 1.8,
+                   (d(20, 5), "e"): None, (d(20, 5), "f"): None, (d(20, 5), "m"): 5.0}  # fmt: skip
 
 
 def test_score_is_capped_at_100_and_weights_reorder_reasons():
