@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -36,7 +36,7 @@ OPS_SCHEMA_VERSION = TableDecl(
     (
         NN("version", "int", "migration number, applied in increasing order"),
         NN("description", "text", "what the migration changed"),
-        NN("applied_at", "timestamp", "when it was applied, local time of the machine"),
+        NN("applied_at", "timestamp", "when it was applied, UTC"),
     ),
     key=("version",),
 )
@@ -50,8 +50,27 @@ class Migration:
 
 
 # Append only; never renumber. Version 1 marks the baseline schema of the declarations.
+def _drop_duckdb_staging_indexes(tx: Tx) -> None:
+    """DuckDB kept ART indexes on stg_*.drop_date; after crashes and WAL replay an index could
+    miss rows, so `DELETE ... WHERE drop_date = :d` left old rows behind (docs/warehouse.md)."""
+    if not tx.is_duckdb:
+        return
+    for table in ("stg_sales_line", "stg_survey_answer", "stg_complaint_version"):
+        tx.execute(f"DROP INDEX IF EXISTS ix_{table}_drop_date")
+
+
+def _fill_file_counts(tx: Tx) -> None:
+    """Runs recorded before unsupported / refused / quarantined files were counted had none."""
+    for col in ("files_unsupported", "files_refused", "files_quarantined"):
+        tx.execute(f"UPDATE ops_pipeline_run SET {col} = 0 WHERE {col} IS NULL")
+        tx.execute(f"ALTER TABLE ops_pipeline_run ALTER COLUMN {col} SET NOT NULL")
+
+
+# Append only; never renumber. Version 1 marks the baseline schema of the declarations.
 MIGRATIONS: list[Migration] = [
     Migration(1, "baseline: tables and columns of the declarations", lambda tx: None),
+    Migration(2, "no ART indexes on DuckDB staging tables (zone maps prune drop_date)", _drop_duckdb_staging_indexes),
+    Migration(3, "file counts of unsupported, refused and quarantined files", _fill_file_counts),
 ]
 
 
@@ -69,7 +88,7 @@ def upgrade(tx: Tx, tables: tuple[TableDecl, ...] | None = None) -> list[str]:
         if m.version > current:
             m.apply(tx)
             tx.execute("INSERT INTO ops_schema_version (version, description, applied_at) "
-                       "VALUES (:v, :d, :t)", {"v": m.version, "d": m.description, "t": datetime.now()})
+                       "VALUES (:v, :d, :t)", {"v": m.version, "d": m.description, "t": datetime.now(UTC).replace(tzinfo=None)})
             done.append(f"migration {m.version}: {m.description}")
     for line in done:
         log.info("schema: %s", line)
@@ -97,7 +116,10 @@ def _additive(tx: Tx, decls: tuple[TableDecl, ...]) -> list[str]:
     md = sa.MetaData()
     done: list[str] = []
     for decl in decls:
-        table = to_sqlalchemy(decl, md, with_keys=not tx.is_duckdb)
+        # DuckDB: no key constraints and no secondary ART indexes (declare.to_sqlalchemy);
+        # its zone maps prune drop_date scans, as the rows arrive in drop order
+        table = to_sqlalchemy(replace(decl, indexes=()) if tx.is_duckdb else decl, md,
+                              with_keys=not tx.is_duckdb)
         if decl.name not in live:
             table.create(tx.conn)
             done.append(f"created table {decl.name}")

@@ -24,14 +24,20 @@ OPS_PIPELINE_RUN = TableDecl(
     (
         NN("run_id", "text", "identifier of the run (one per date processed)"),
         NN("business_date", "date", "the drop processed"),
-        NN("status", "text", "running, loaded (facts in, marts pending), success, failed, skipped"),
-        NN("started_at", "timestamp", "start, local time of the machine"),
-        C("finished_at", "timestamp", "end"),
+        NN("status", "text", "loaded (rows in, marts pending), refreshed (marts in, checks and publish "
+                             "pending), success (loaded, refreshed, checked and published), failed, or "
+                             "interrupted (the run was killed before it finished and a later run replaced "
+                             "its rows: never count them)"),
+        NN("started_at", "timestamp", "when the date's work began, business time (CSI_TIMEZONE)"),
+        C("finished_at", "timestamp", "when the date reached its last status, business time"),
         C("duration_seconds", "double", "wall time"),
         NN("input_fingerprint", "text", "sha256 over the drop's file hashes; unchanged input is skipped"),
         NN("files_read", "int", "files ingested"),
         NN("files_duplicate", "int", "files skipped as re-deliveries of earlier content"),
-        NN("files_unreadable", "int", "files quarantined whole"),
+        NN("files_unreadable", "int", "files that could not be parsed at all (one ops_quarantine row each)"),
+        NN("files_unsupported", "int", "files not read: unsupported extension or not a regular file"),
+        NN("files_refused", "int", "files not read: a symlink or a path resolving outside the landing dir"),
+        NN("files_quarantined", "int", "files quarantined whole: duplicated or missing header columns"),
     ) + _source_counts() + (
         C("stage_seconds", "double", "read and validate"),
         C("load_seconds", "double", "staging and fact load"),
@@ -49,7 +55,9 @@ OPS_INGESTED_FILE = TableDecl(
         NN("file_path", "text", "path relative to the landing dir"),
         NN("file_sha256", "text", "sha256 of the file's bytes"),
         NN("file_bytes", "bigint", "size in bytes"),
-        NN("status", "text", "ingested, duplicate (same content as an earlier file) or unreadable"),
+        NN("status", "text", "ingested, duplicate (same content as an earlier file), unreadable, "
+                             "unsupported (not read: extension), refused (not read: symlink or outside the "
+                             "landing dir) or quarantined (whole file: bad header)"),
         C("duplicate_of", "text", "the earlier file with the same sha256"),
         NN("rows", "bigint", "rows read: records, or answers of a wide survey export (0 if unread)"),
         NN("run_id", "text", "the run that recorded it"),
