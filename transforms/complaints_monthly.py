@@ -1,7 +1,7 @@
 """mart_complaints_monthly: complaint rate, resolution times, SLA, backlog, silent dissatisfied.
 
-Grain: one row per site per month with data (a complaint opened, closed or first
-answered, an active customer, or a complaint open at month end), plus site_id =
+Grain: one row per site per month with data (a complaint opened or closed, an
+active customer, or a complaint open at month end), plus site_id =
 'ALL' per month computed from the pooled records (complainants and active
 customers are distinct customers across all sites, never a sum). Formula source:
 METRICS.md section 6 (section 0 for months and percentiles).
@@ -13,8 +13,10 @@ METRICS.md section 6 (section 0 for months and percentiles).
 - closed_count and the resolution figures are over complaints whose closed_at is in
   the month (any status); resolution_hours = (closed_at - opened_at) in hours;
   median and p90 by linear interpolation (transforms.quantile).
-- first_response_hours_median is over complaints whose first_response_at falls in
-  the month (first_response_count of them): the event's own month.
+- first_response_hours_median = median of (first_response_at - opened_at) in hours over
+  the same complaints closed in the month that have a first_response_at
+  (first_response_count of them), like the resolution figures; an open complaint's
+  first response counts once it is closed.
 - sla_met_count: closed in the month with resolution_hours <= sla_hours[severity]
   (boundary met); a severity missing from sla_hours is not met. sla_met_pct =
   100 * sla_met_count / closed_count.
@@ -89,26 +91,19 @@ def build_complaints_monthly(
     met = pl.col("resolution_hours") <= pl.col("sla")
     closed = by_site_and_all(
         c.filter(pl.col("closed_at").is_not_null())
-        .with_columns(resolution_hours=_hours("closed_at"), month=month_start("closed_at"))
+        .with_columns(resolution_hours=_hours("closed_at"), first_response_hours=_hours("first_response_at"),
+                      month=month_start("closed_at"))
         .join(sla, on="severity", how="left"),
         ["month"],
         [
             pl.len().cast(pl.Int64).alias("closed_count"),
             median("resolution_hours").alias("resolution_hours_median"),
             percentile("resolution_hours", 0.9).alias("resolution_hours_p90"),
+            pl.col("first_response_at").is_not_null().sum().cast(pl.Int64).alias("first_response_count"),
+            median("first_response_hours").alias("first_response_hours_median"),  # nulls ignored
             met.fill_null(False).sum().cast(pl.Int64).alias("sla_met_count"),
         ],
-    )
-    first = by_site_and_all(
-        c.filter(pl.col("first_response_at").is_not_null()).with_columns(
-            first_response_hours=_hours("first_response_at"), month=month_start("first_response_at")
-        ),
-        ["month"],
-        [
-            pl.len().cast(pl.Int64).alias("first_response_count"),
-            median("first_response_hours").alias("first_response_hours_median"),
-        ],
-    )
+    )  # fmt: skip
     last_month = pl.concat(
         [
             c.select(m=month_start(pl.max_horizontal("opened_at", "closed_at", "first_response_at"))),
@@ -133,7 +128,7 @@ def build_complaints_monthly(
         ["month"],
     )
     out = opened
-    for part in (active, closed, first, backlog):
+    for part in (active, closed, backlog):
         out = out.join(part, on=KEYS, how="full", coalesce=True)
     out = (
         out.with_columns(pl.col(pl.Int64).fill_null(0))  # only the counts are Int64

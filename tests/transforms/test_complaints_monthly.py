@@ -89,8 +89,11 @@ def test_all_sites_row_counts_distinct_customers():
     out = build()
     # A has c1, c2, c3; B has c1; C has c9 -> pooled 4 distinct, not 3 + 1 + 1 = 5
     assert cell(out, JAN, "ALL", "complainants", "active_customers", "complaint_rate_pct") == (4, 4, 100.0)
-    # first responses in January: 1, 2, 3, 10 (A) and 10 (B) -> median 3
-    assert cell(out, JAN, "ALL", "first_response_hours_median", "estimated_silent_dissatisfied") == (3.0, 100)
+    # closed in January with a first response: 1, 2, 3, 10 (A); k5 (B, answered after 10 h) is not
+    # closed and k7 (C) has no first response -> median (2 + 3) / 2 over 4
+    assert cell(out, JAN, "ALL", "first_response_count", "first_response_hours_median",
+                "estimated_silent_dissatisfied") == (4, 2.5, 100)  # fmt: skip
+    assert cell(out, JAN, "B", "first_response_count", "first_response_hours_median") == (0, None)
 
 
 def test_open_at_month_end_boundaries():
@@ -109,11 +112,21 @@ def test_zero_denominators_give_null():
     assert cell(out, FEB, "C", "sla_met_count", "sla_met_pct") == (0, 0.0)  # k6: 288 h > 168 h
 
 
-def test_first_response_counts_in_its_own_month_and_months_filter():
-    late = [("k9", "c7", "D", 2, datetime(2026, 1, 31, 22), datetime(2026, 2, 1, 2), None)]
-    out = build(late, [], [], months=[FEB])
-    assert out["month"].unique().to_list() == [FEB]
-    assert cell(out, FEB, "D", "first_response_count", "first_response_hours_median") == (1, 4.0)
+def test_first_response_counts_in_the_closing_month_and_months_filter():
+    # METRICS 6: over the complaints closed in the month that have a first response.
+    mar = date(2026, 3, 1)
+    rows = [
+        # answered Feb 1 02:00 (4 h after opening), closed in March -> counts in March only
+        ("k9", "c7", "D", 2, datetime(2026, 1, 31, 22), d(1, 2, month=2), d(2, month=3)),
+        # answered in March after 10 h but still open -> not counted
+        ("k10", "c8", "D", 2, d(1, month=3), d(1, 10, month=3), None),
+        # closed in March without a first response -> closed, not a first response
+        ("k11", "c8", "D", 2, d(3, month=3), None, d(4, month=3)),
+    ]  # fmt: skip
+    out = build(rows, [], [])
+    assert cell(out, FEB, "D", "first_response_count", "first_response_hours_median") == (0, None)
+    assert cell(out, mar, "D", "closed_count", "first_response_count", "first_response_hours_median") == (2, 1, 4.0)
+    assert build(rows, [], [], months=[FEB])["month"].unique().to_list() == [FEB]
 
 
 def test_missing_column_raises():
