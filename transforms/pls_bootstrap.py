@@ -7,6 +7,8 @@ p x p matrices, all resamples in one batch (transforms.pls_fit.fit_correlations)
 resample with a constant item or an estimation failure is dropped and counted; SE =
 sample sd (ddof 1) over the successful resamples, and no SE at all when fewer than 2
 succeeded.
+Weighted PLS (METRICS 10): responses are resampled with equal probability and keep their
+weights, so a resample's case weights are count x weight (Becker & Ismail 2016).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from transforms.pls_fit import fit_correlations
-from transforms.pls_pm import Layout, ModelLike, reachable, total_effects
+from transforms.pls_pm import Layout, ModelLike, case_weights, reachable, total_effects
 
 
 @dataclass(frozen=True)
@@ -28,14 +30,23 @@ class BootstrapResult:
     total_effect_se: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
-def resampled_correlations(x: np.ndarray, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(B x p x p correlation matrices, B-vector 'usable' flags) of bootstrap resamples of x."""
+def resampled_correlations(
+    x: np.ndarray, resamples: int, seed: int, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(B x p x p correlation matrices, B-vector 'usable' flags) of bootstrap resamples of x.
+
+    The same seed draws the same resamples with or without weights."""
     n, p = x.shape
     rng = np.random.default_rng(seed)
     counts = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
-    xc = x - x.mean(axis=0)
-    m1 = counts @ xc / n
-    m2 = (counts @ (xc[:, :, None] * xc[:, None, :]).reshape(n, p * p)).reshape(-1, p, p) / n
+    if weights is None:
+        xc, total = x - x.mean(axis=0), n
+    else:
+        counts *= weights
+        xc, total = x - (weights / weights.sum()) @ x, counts.sum(axis=1)[:, None]
+    m1 = counts @ xc / total
+    m2 = (counts @ (xc[:, :, None] * xc[:, None, :]).reshape(n, p * p)).reshape(-1, p, p)
+    m2 = m2 / (total if weights is None else total[:, :, None])
     cov = m2 - m1[:, :, None] * m1[:, None, :]
     var = np.einsum("bii->bi", cov)
     scale = np.maximum(np.abs(xc).max(axis=0), 1.0) ** 2
@@ -53,13 +64,16 @@ def bootstrap(
     tol: float = 1e-7,
     max_iter: int = 300,
     scheme: str = "path",
+    weights=None,
 ) -> BootstrapResult:
-    """Bootstrap SEs of the path coefficients and total effects of `model` on complete `data`."""
+    """Bootstrap SEs of the path coefficients and total effects of `model` on complete `data`
+    (`weights`: weighted PLS, as in pls_pm.estimate)."""
     lay = Layout.of(model, item_names)
     x = np.asarray(data, dtype=float)[:, [list(item_names).index(i) for i in lay.items]]
+    wc = case_weights(weights, x.shape[0])
     if resamples < 2 or x.shape[0] < 2 or not np.isfinite(x).all():
         return BootstrapResult(0, max(resamples, 0))
-    corr, usable = resampled_correlations(x, resamples, seed)
+    corr, usable = resampled_correlations(x, resamples, seed, wc)
     status, _, _, _, beta = fit_correlations(corr[usable], lay, tol, max_iter, scheme)
     betas = beta[status == "ok"]
     ok = len(betas)

@@ -8,6 +8,10 @@ sd convention: indicators and scores are both scaled by the same sd formula, so 
 loadings, paths, R^2 and index scores are identical with n or n-1 (R plspm uses
 n-scaling for both); we use the plain correlation matrix.
 Sign convention: each construct is oriented so the sum of its loadings is >= 0.
+Weighted PLS (METRICS 10, Becker & Ismail 2016): with case weights, S is the weighted
+correlation matrix and the index uses weighted item means. Since every later step (mode A
+weights, construct correlations W'SW, least-squares paths on them) is a function of S alone,
+this is weighted standardisation, weighted correlations and weighted least squares at once.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class PlsResult:
     total_effects: dict[tuple[str, str], float] = field(default_factory=dict)
     index_weights: dict[str, float] = field(default_factory=dict)  # outer weights, sum 1 per construct
     index: dict[str, float] = field(default_factory=dict)
+    weight_sum: float | None = None  # sum of the case weights (weighted PLS only)
 
     @property
     def ok(self) -> bool:
@@ -94,6 +99,36 @@ def fit_correlation(s: np.ndarray, lay: Layout, tol: float, max_iter: int, schem
     return "ok", int(iters[0]), w[0], r[0], b[0]
 
 
+def case_weights(weights, n: int) -> np.ndarray | None:
+    """Validated case weights as floats (None stays None: the unweighted estimator)."""
+    if weights is None:
+        return None
+    w = np.asarray(weights, dtype=float).ravel()
+    if w.shape != (n,):
+        raise ValueError(f"weights: {w.size} values for {n} responses")
+    if not (np.isfinite(w).all() and (w > 0).all()):
+        raise ValueError("weights must be finite and > 0 (leave out responses without a weight)")
+    return w
+
+
+def weighted_moments(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(weighted means, weighted covariance matrix) with weights normalised to sum 1."""
+    p = w / w.sum()
+    mean = p @ x
+    xc = x - mean
+    return mean, (xc * p[:, None]).T @ xc
+
+
+def correlation(x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """Item correlation matrix: plain (np.corrcoef) or weighted (weighted covariances over
+    weighted sds; any common factor of the weights cancels)."""
+    if weights is None:
+        return np.corrcoef(x, rowvar=False)
+    _, cov = weighted_moments(x, weights)
+    sd = np.sqrt(np.diag(cov))
+    return cov / sd[:, None] / sd[None, :]
+
+
 def total_effects(b: np.ndarray) -> np.ndarray:
     """Direct + indirect effects: (I - B)^-1 - I, with B[i, j] the path i -> j."""
     eye = np.eye(b.shape[-1])  # b may be a stack
@@ -118,14 +153,17 @@ def estimate(
     max_iter: int = 300,
     min_n: int = 10,
     scheme: str = "path",
+    weights=None,
 ) -> PlsResult:
     """Estimate the model on complete cases `data` (n x len(item_names), columns = item_names).
 
     scale_min/scale_max: one value or one per column of `data`. Never returns NaN numbers:
-    a model that cannot be estimated has a status and no estimates.
+    a model that cannot be estimated has a status and no estimates. `weights` (one > 0 per
+    row, e.g. CLV) gives weighted PLS; None is the unweighted estimator, bit for bit.
     """
     x = np.asarray(data, dtype=float)
     n = x.shape[0]
+    wc = case_weights(weights, n)
     lay = Layout.of(model, item_names)
     cols = [list(item_names).index(i) for i in lay.items]
     lo = np.broadcast_to(np.asarray(scale_min, dtype=float), (len(item_names),))[cols]
@@ -135,11 +173,11 @@ def estimate(
         return PlsResult(f"too_few_responses: {n} < {max(min_n, 2)}", n, 0)
     if not np.isfinite(x).all():
         return PlsResult("degenerate: missing values", n, 0)
-    sd = x.std(axis=0)
+    sd = x.std(axis=0) if wc is None else np.sqrt(np.diag(weighted_moments(x, wc)[1]))
     const = [lay.items[i] for i in np.flatnonzero(sd <= 1e-12 * np.maximum(1.0, np.abs(x).max(axis=0)))]
     if const:
         return PlsResult(f"degenerate: constant item {', '.join(const)}", n, 0)
-    s = np.corrcoef(x, rowvar=False)
+    s = correlation(x, wc)
     status, it, w, r, b = fit_correlation(s, lay, tol, max_iter, scheme)
     if status != "ok":
         return PlsResult(status, n, it)
@@ -149,7 +187,7 @@ def estimate(
     raw = wv  # METRICS 5: the construct's outer weights, normalised to sum 1
     sums = np.bincount(lay.block, weights=raw, minlength=m)
     norm = raw / sums[lay.block]
-    pos = (x.mean(axis=0) - lo) / (hi - lo)
+    pos = ((x.mean(axis=0) if wc is None else weighted_moments(x, wc)[0]) - lo) / (hi - lo)
     idx = np.bincount(lay.block, weights=norm * pos, minlength=m) * 100
     te = total_effects(b)
     reach = reachable(lay.pred)
@@ -166,4 +204,5 @@ def estimate(
         total_effects={(cs[i], cs[j]): float(te[i, j]) for i, j in zip(*np.nonzero(reach), strict=True)},
         index_weights=dict(zip(lay.items, norm.tolist(), strict=True)),
         index={c: float(idx[k]) for k, c in enumerate(cs) if abs(sums[k]) > 1e-12},
+        weight_sum=None if wc is None else float(wc.sum()),
     )
