@@ -152,18 +152,33 @@ class ConfigError(Exception):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build the settings, turning pydantic's errors into one readable message."""
+    """Build the settings, turning pydantic's and YAML's errors into one readable line."""
+    import yaml
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from csi.secrets import mask_url
 
     config_file = os.environ.get("CSI_CONFIG_FILE")
     if config_file and not Path(config_file).is_file():
         raise ConfigError(f"CSI_CONFIG_FILE={config_file}: no such file")
     try:
         return Settings(**overrides)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" (line {where.line + 1}, column {where.column + 1})" if where else ""
+        raise ConfigError(f"CSI_CONFIG_FILE={config_file}: not valid YAML{at}: "
+                          f"{getattr(exc, 'problem', None) or exc}") from None
+    except SettingsError as exc:
+        # a nested section given as one variable must be JSON (CSI_CHURN__WEIGHTS='{"p_alive": 25}')
+        raise ConfigError(f"invalid configuration: {exc}; a nested value set in one variable must be JSON, "
+                          "or set one key per variable (CSI_CHURN__WEIGHTS__P_ALIVE=25)") from None
     except ValidationError as exc:
-        lines = []
+        problems = []
         for err in exc.errors():
             where = ".".join(str(p) for p in err["loc"])
             env = "CSI_" + "__".join(str(p) for p in err["loc"]).upper()
-            lines.append(f"  {where} (env {env}): {err['msg']}")
-        raise ConfigError("invalid configuration:\n" + "\n".join(lines)) from None
+            value = err.get("input")
+            shown = f" = {mask_url(str(value))[:80]!r}" if isinstance(value, str | int | float) else ""
+            problems.append(f"{env} ({where}){shown}: {err['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
