@@ -10,16 +10,20 @@ from csi.warehouse.tables_marts_customers import (
     MART_CUSTOMER_VALUE,
     MART_WHALE_CURVE,
 )
-from csi.warehouse.views import View, register
+from csi.warehouse.tables_marts_satisfaction import MART_ACSI_MODEL, MART_KANO_QUARTERLY
+from csi.warehouse.view import View
 
-for _mart in (MART_CUSTOMER_VALUE, MART_CLV_MODEL, MART_WHALE_CURVE, MART_CHURN_SIGNALS, MART_CHURN_BACKTEST):
-    register(View(
-        f"{_mart.name}_latest",
-        f"SELECT * FROM {_mart.name} WHERE as_of_date = (SELECT max(as_of_date) FROM {_mart.name})",
-        f"The newest snapshot of {_mart.name}.",
-    ))
+LATEST_VIEWS = tuple(
+    View(
+        f"{mart.name}_latest",
+        f"SELECT * FROM {mart.name} WHERE as_of_date = (SELECT max(as_of_date) FROM {mart.name})",
+        f"The newest snapshot of {mart.name}.",
+        sources=(mart,),
+    )
+    for mart in (MART_CUSTOMER_VALUE, MART_CLV_MODEL, MART_WHALE_CURVE, MART_CHURN_SIGNALS, MART_CHURN_BACKTEST)
+)
 
-V_DECLINING_VALUABLE_CUSTOMERS = register(View(
+V_DECLINING_VALUABLE_CUSTOMERS = View(
     "v_declining_valuable_customers",
     "SELECT s.as_of_date, s.customer_id, v.value_tier, v.margin_365d, v.clv_365d, v.monetary, "
     "v.frequency, v.last_order_date, s.risk_score, s.risk_band, s.reasons "
@@ -28,17 +32,21 @@ V_DECLINING_VALUABLE_CUSTOMERS = register(View(
     "WHERE s.risk_band = 'high' AND v.value_tier IN ('platinum', 'gold')",
     "Platinum and gold customers in the high churn-risk band, with the reasons and their value "
     "(every snapshot; filter on the newest as_of_date for today's list).",
-))
+    sources=(MART_CHURN_SIGNALS, MART_CUSTOMER_VALUE),
+)
 
-V_MART_KANO_QUARTERLY = register(View(
+V_MART_KANO_QUARTERLY = View(
     "v_mart_kano_quarterly",
     "SELECT k.*, CASE k.category WHEN 'A' THEN 'attractive' WHEN 'O' THEN 'one-dimensional' "
     "WHEN 'M' THEN 'must-be' WHEN 'I' THEN 'indifferent' WHEN 'R' THEN 'reverse' "
     "WHEN 'Q' THEN 'questionable' END AS category_label FROM mart_kano_quarterly k",
     "mart_kano_quarterly with the KANO category spelled out.",
-))
+    sources=(MART_KANO_QUARTERLY,),
+    columns={"category_label": "category in words: attractive, one-dimensional, must-be, indifferent, "
+                               "reverse or questionable"},
+)
 
-V_MART_ACSI_MODEL = register(View(
+V_MART_ACSI_MODEL = View(
     "v_mart_acsi_model",
     "SELECT m.*, CASE m.construct WHEN 'EXP' THEN 'customer expectations' WHEN 'PQ' THEN 'perceived quality' "
     "WHEN 'PV' THEN 'perceived value' WHEN 'SAT' THEN 'satisfaction (ACSI)' WHEN 'COMP' THEN 'complaints' "
@@ -47,4 +55,13 @@ V_MART_ACSI_MODEL = register(View(
     "CASE WHEN m.std_error > 0 THEN abs(m.estimate / m.std_error) > 1.96 END AS is_significant "
     "FROM mart_acsi_model m",
     "mart_acsi_model with construct names and the bootstrap t value (|t| > 1.96: significant at 5 %).",
-))
+    sources=(MART_ACSI_MODEL,),
+    columns={
+        "construct_label": "construct in words (e.g. SAT: satisfaction (ACSI)); null for another code",
+        "t_value": "estimate / std_error; null without a positive bootstrap standard error",
+        "is_significant": "|t_value| > 1.96: different from 0 at the 5 % level; null without a t value",
+    },
+)
+
+MART_VIEWS: tuple[View, ...] = (*LATEST_VIEWS, V_DECLINING_VALUABLE_CUSTOMERS, V_MART_KANO_QUARTERLY,
+                                V_MART_ACSI_MODEL)
