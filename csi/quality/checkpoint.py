@@ -5,21 +5,28 @@ the declarations every time) validates one whole-table batch per table on the
 warehouse URL, DuckDB or PostgreSQL, and writes Data Docs HTML to
 `settings.data_docs_dir`. The row-count reconciliation with ops_pipeline_run is
 plain SQL (GX has no cross-table expectation for it) reported the same way.
-GX quirks handled here: duckdb_engine needs a persisted connection
+
+A failure names the table, the column, the declared rule, how many rows break it
+and a few of their values: "mart_satisfaction_monthly.nps: values between -100 and
+100 (2 rows, e.g. 101.0, 130.0)".
+
+GX is imported only inside run_checks (a slow import; `import csi.quality.checkpoint`
+stays light). GX quirks handled here: duckdb_engine needs a persisted connection
 (`_PERSISTED_CONNECTION_DIALECTS`, upstream GX issue; otherwise every expectation
-errors), and progress bars are switched off.
+errors), progress bars are switched off, and every connection GX opened is closed.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from csi.quality.reconcile import reconcile
-from csi.quality.suites import all_checks
+from csi.quality.suites import Check, all_checks
 from csi.secrets import mask_url, scrub, secrets_of
 from csi.settings import Settings
 from csi.warehouse.engine import Warehouse
@@ -31,7 +38,8 @@ SITE = "csi"
 @dataclass
 class QualityResult:
     success: bool
-    failed: list[str] = field(default_factory=list)  # "table.column: expectation_type"
+    # "table.column: rule (n rows, e.g. v1, v2)", e.g. "fct_sales.discount: values >= 0 and < 1 (1 row, e.g. 1.0)"
+    failed: list[str] = field(default_factory=list)
     checked: int = 0
     data_docs: Path | None = None
     seconds: float = 0.0
@@ -75,14 +83,14 @@ def run_checks(settings: Settings, tables=None) -> QualityResult:
     ctx = _context(docs_dir)
     add = ctx.data_sources.add_postgres if settings.url.startswith("postgresql") else ctx.data_sources.add_sql
     source = add(name="warehouse", connection_string=settings.url)
-    definitions, checked = [], 0
-    for table, checks in all_checks(tables).items():
+    definitions, by_table = [], all_checks(tables)
+    for table, checks in by_table.items():
         batch = source.add_table_asset(name=table, table_name=table).add_batch_definition_whole_table(table)
         suite = ctx.suites.add(gx.ExpectationSuite(
             name=table, expectations=[getattr(gx.expectations, c.expectation)(**c.kwargs) for c in checks]))
         definitions.append(ctx.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch,
                                                                                  suite=suite)))
-        checked += len(checks)
+    checked = sum(len(c) for c in by_table.values())
     # no UpdateDataDocsAction: it rebuilds the whole site once per table (jinja recompiles its
     # templates each time, ~1 s a table); one build after the run gives the same pages
     checkpoint = ctx.checkpoints.add(gx.Checkpoint(name="csi_warehouse", validation_definitions=definitions))
@@ -94,8 +102,8 @@ def run_checks(settings: Settings, tables=None) -> QualityResult:
                            f"{scrub(str(exc), settings.url)}") from None
     finally:
         _close(source)
-    failed = [label for suite_result in outcome.run_results.values()
-              for label in _failures(suite_result)]
+    failed = [scrub(label, settings.url) for suite_result in outcome.run_results.values()
+              for label in _failures(suite_result, by_table[suite_result.suite_name])]
     wh = Warehouse(settings.url)
     try:
         with wh.transaction() as tx:
@@ -125,15 +133,55 @@ def _close(source) -> None:
             obj.dispose()
 
 
-def _failures(suite_result) -> list[str]:
-    table = suite_result.suite_name
+def _failures(suite_result, checks: list[Check]) -> list[str]:
+    """One label per failed expectation of a table, from its Check and GX's result."""
+    by_key = {(_snake(c.expectation), c.column): c for c in checks}
     out = []
     for r in suite_result.results:
-        if not r.success:
-            kw = r.expectation_config.kwargs
-            column = kw.get("column") or "+".join(kw.get("column_list") or [])
-            out.append(f"{table}.{column}: {r.expectation_config.type}")
+        if r.success:
+            continue
+        kw = r.expectation_config.kwargs
+        column = kw.get("column") or "+".join(kw.get("column_list") or [])
+        check = by_key.get((r.expectation_config.type, column))
+        if check is None:  # not one of ours: say what GX calls it
+            check = Check(suite_result.suite_name, column, "", {}, r.expectation_config.type)
+        out.append(check.label(_detail(r)))
     return out
+
+
+def _snake(class_name: str) -> str:
+    """ExpectColumnValuesToBeBetween -> expect_column_values_to_be_between (GX's `type`)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+
+
+def _detail(r, samples: int = 3) -> str:
+    """How it failed: `2 rows, e.g. 101.0, 130.0`, or GX's message when the expectation errored."""
+    info = r.exception_info or {}
+    errors = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    raised = [e for e in errors if e.get("raised_exception")]
+    if raised:
+        return f"error: {str(raised[0].get('exception_message') or 'unknown').splitlines()[0]}"
+    result = r.result or {}
+    count = result.get("unexpected_count")
+    if count is None:
+        return ""
+    seen: list[str] = []
+    for value in result.get("partial_unexpected_list") or []:
+        text = _show(value)
+        if text not in seen:
+            seen.append(text)
+    shown = f", e.g. {', '.join(seen[:samples])}" if seen else ""
+    return f"{count} row{'' if count == 1 else 's'}{shown}"
+
+
+def _show(value) -> str:
+    if isinstance(value, dict):  # a compound key
+        return "(" + ", ".join(_show(v) for v in value.values()) + ")"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return repr(value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _scrub_docs(docs_dir: Path, url: str) -> None:

@@ -1,13 +1,20 @@
 """The declaration language for warehouse tables.
 
-One declaration per table (columns, types, keys, comments) drives the DDL on
-DuckDB and PostgreSQL, the `COMMENT ON` text BI tools show, the polars dtypes of
-reads, and the generated data dictionary.
+One declaration per table (columns, types, keys, comments, and each column's
+allowed range or values) drives the DDL on DuckDB and PostgreSQL, the `COMMENT ON`
+text BI tools show, the polars dtypes of reads, the Great Expectations suites
+(csi/quality/suites.py) and the generated data dictionary.
+
+A column's rule is what METRICS.md makes true *by definition*: `min` / `max`
+(inclusive; `strict_min` / `strict_max` exclude the bound, e.g. discount < 1) or
+`values` (a closed vocabulary from csi/vocab.py). Nulls always pass a rule;
+`nullable=False` is enforced by the database's NOT NULL.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -24,16 +31,60 @@ TYPES: dict[str, tuple[sa.types.TypeEngine, pl.DataType]] = {
 }
 
 
+NUMERIC = ("int", "bigint", "double")
+
+
 @dataclass(frozen=True)
 class Col:
     name: str
     type: str
     comment: str
     nullable: bool = True
+    min: float | None = None
+    max: float | None = None
+    strict_min: bool = False
+    strict_max: bool = False
+    values: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"column {self.name}: unknown type {self.type!r}")
+        object.__setattr__(self, "values", tuple(self.values))
+        ranged = self.min is not None or self.max is not None
+        problems = [
+            "give either a range or allowed values, not both" if ranged and self.values else "",
+            f"a range needs a numeric type, not {self.type}" if ranged and self.type not in NUMERIC else "",
+            f"min {self.min} > max {self.max}"
+            if self.min is not None and self.max is not None and self.min > self.max else "",
+            "strict_min without min" if self.strict_min and self.min is None else "",
+            "strict_max without max" if self.strict_max and self.max is None else "",
+            f"allowed values need a text or integer type, not {self.type}"
+            if self.values and self.type not in ("text", "int", "bigint") else "",
+        ]
+        if any(problems):
+            raise ValueError(f"column {self.name}: {'; '.join(p for p in problems if p)}")
+
+    @property
+    def has_rule(self) -> bool:
+        return bool(self.values) or self.min is not None or self.max is not None
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, e.g. "between -100 and 100", ">= 0 and < 1", "in (sale, return)"; "" if none."""
+        if self.values:
+            return f"in ({', '.join(str(v) for v in self.values)})"
+        if self.min is not None and self.max is not None and not (self.strict_min or self.strict_max):
+            return f"between {_num(self.min)} and {_num(self.max)}"
+        parts = []
+        if self.min is not None:
+            parts.append(f"{'>' if self.strict_min else '>='} {_num(self.min)}")
+        if self.max is not None:
+            parts.append(f"{'<' if self.strict_max else '<='} {_num(self.max)}")
+        return " and ".join(parts)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 @dataclass(frozen=True)
@@ -55,6 +106,15 @@ class TableDecl:
     def polars_schema(self) -> dict[str, pl.DataType]:
         return {c.name: TYPES[c.type][1] for c in self.columns}
 
+    def column(self, name: str) -> Col:
+        return next(c for c in self.columns if c.name == name)
+
+    def with_column(self, name: str, **changes: Any) -> TableDecl:
+        """This declaration with one column changed, e.g. `with_column("quantity", max=1)`."""
+        if name not in self.column_names:
+            raise KeyError(f"{self.name} has no column {name!r}")
+        return replace(self, columns=tuple(replace(c, **changes) if c.name == name else c for c in self.columns))
+
     def conform(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Select and cast a frame to this table's columns, failing clearly on a gap."""
         missing = [c for c in self.column_names if c not in frame.columns]
@@ -63,12 +123,14 @@ class TableDecl:
         return frame.select([pl.col(n).cast(t) for n, t in self.polars_schema.items()])
 
 
-def C(name: str, type_: str, comment: str, nullable: bool = True) -> Col:  # noqa: N802
-    return Col(name, type_, comment, nullable)
+def C(name: str, type_: str, comment: str, nullable: bool = True, **rule: Any) -> Col:  # noqa: N802
+    """A nullable column; `rule`: min=, max=, strict_min=, strict_max= or values=."""
+    return Col(name, type_, comment, nullable, **rule)
 
 
-def NN(name: str, type_: str, comment: str) -> Col:  # noqa: N802
-    return Col(name, type_, comment, nullable=False)
+def NN(name: str, type_: str, comment: str, **rule: Any) -> Col:  # noqa: N802
+    """A NOT NULL column; `rule` as for C."""
+    return Col(name, type_, comment, nullable=False, **rule)
 
 
 def to_sqlalchemy(decl: TableDecl, metadata: sa.MetaData, *, with_keys: bool) -> sa.Table:

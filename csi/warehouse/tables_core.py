@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csi.vocab import COMPLAINT_STATUSES, NPS_CLASSES, ORDER_TYPES
 from csi.warehouse.declare import NN, C, TableDecl
 
 LINEAGE = (
@@ -13,16 +14,16 @@ LINEAGE = (
 SALES_COLS = (
     NN("order_id", "text", "order identifier; an order may have several lines"),
     NN("line_no", "int", "line number within the order, >= 1"),
-    NN("order_type", "text", "'sale' or 'return'"),
+    NN("order_type", "text", "'sale' or 'return'", values=ORDER_TYPES),
     NN("customer_id", "text", "customer identifier"),
     NN("site_id", "text", "site (store/branch) identifier"),
     C("channel", "text", "sales channel, e.g. store, online, app, phone"),
     NN("ordered_at", "timestamp", "order time, local business time"),
     NN("order_date", "date", "date of ordered_at"),
     C("product_category", "text", "product category (may be Chinese)"),
-    NN("quantity", "int", "units, > 0"),
-    NN("unit_price", "double", "price per unit before discount, >= 0"),
-    NN("discount", "double", "discount rate, 0 <= discount < 1"),
+    NN("quantity", "int", "units, > 0", min=1),
+    NN("unit_price", "double", "price per unit before discount, >= 0", min=0),
+    NN("discount", "double", "discount rate, 0 <= discount < 1", min=0, max=1, strict_max=True),
     NN("revenue", "double", "quantity * unit_price * (1 - discount); negative for a return"),
     NN("cost", "double", "cost of goods; >= 0 for a sale, <= 0 for a return"),
     NN("margin", "double", "revenue - cost"),
@@ -49,12 +50,12 @@ COMPLAINT_COLS = (
     C("first_response_at", "timestamp", "first response to the customer; >= opened_at"),
     C("closed_at", "timestamp", "when it was closed (whatever the status); >= opened_at"),
     NN("updated_at", "timestamp", "time of this version; the latest version wins"),
-    NN("status", "text", "open, in_progress, resolved, rejected or closed"),
+    NN("status", "text", "open, in_progress, resolved, rejected or closed", values=COMPLAINT_STATUSES),
     NN("is_resolved", "bool", "resolved in the customer's favour; true only with closed_at"),
     C("channel", "text", "phone, email, web, store or social"),
     C("category", "text", "complaint category (may be Chinese)"),
-    NN("severity", "int", "1 (critical) .. 4 (minor)"),
-    NN("compensation", "double", "compensation paid, >= 0"),
+    NN("severity", "int", "1 (critical) .. 4 (minor)", min=1, max=4),
+    NN("compensation", "double", "compensation paid, >= 0", min=0),
     C("description", "text", "free text"),
 )
 
@@ -134,8 +135,9 @@ FCT_RESPONSE = TableDecl(
         NN("submitted_date", "date", "date of submitted_at"),
         C("channel", "text", "survey channel"),
         NN("answer_count", "int", "valid answers in the response"),
-        C("nps_answer", "int", "the 0-10 NPS answer, null if not asked"),
-        C("nps_class", "text", "promoter (9-10), passive (7-8), detractor (0-6); null without NPS"),
+        C("nps_answer", "int", "the 0-10 NPS answer, null if not asked", min=0, max=10),
+        C("nps_class", "text", "promoter (9-10), passive (7-8), detractor (0-6); null without NPS",
+          values=NPS_CLASSES),
     ),
     key=("response_id",),
 )

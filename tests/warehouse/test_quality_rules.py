@@ -1,0 +1,86 @@
+"""Real Great Expectations runs on hand-made mart rows: the checks say what METRICS says,
+and a failure names the table, the column, the rule, the row count and sample values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+
+from csi.quality.checkpoint import run_checks
+from csi.settings import load_settings
+from csi.warehouse.ddl import create_schema
+from csi.warehouse.declare import TableDecl
+from csi.warehouse.engine import Warehouse
+from csi.warehouse.tables import table
+
+ZERO = {"text": "x", "int": 0, "bigint": 0, "double": 0.0, "bool": False, "date": date(2026, 1, 1),
+        "timestamp": datetime(2026, 1, 1)}
+
+
+def _rows(decl: TableDecl, rows: list[dict]) -> pl.DataFrame:
+    """Full rows of `decl`: the given values, 0 / 'x' in other NOT NULL columns, null elsewhere."""
+    filled = [{c.name: row.get(c.name, None if c.nullable else ZERO[c.type]) for c in decl.columns} for row in rows]
+    return pl.DataFrame(filled, schema=decl.polars_schema)
+
+
+def _check(url: str, tmp_path, frames: dict[str, list[dict]], unkeyed: tuple[str, ...] = ()):
+    """Load the rows into a fresh warehouse and run the checks of their tables only.
+
+    `unkeyed`: tables whose primary key PostgreSQL would enforce itself (DuckDB gets none), so a
+    duplicate key can reach the check."""
+    wh = Warehouse(url)
+    try:
+        create_schema(wh)
+        with wh.transaction() as tx:
+            for name in unkeyed if not tx.is_duckdb else ():
+                tx.execute(f"ALTER TABLE {name} DROP CONSTRAINT pk_{name}")
+            for name, rows in frames.items():
+                tx.insert(table(name), _rows(table(name), rows))
+    finally:
+        wh.dispose()
+    settings = load_settings(warehouse_url=url, data_docs_dir=tmp_path / "docs")
+    return run_checks(settings, tables=tuple(table(n) for n in frames))
+
+
+def test_complaint_rate_above_100_passes_and_nps_above_100_fails_by_name(warehouse_url, tmp_path):
+    jan, feb = date(2026, 1, 1), date(2026, 2, 1)
+    result = _check(warehouse_url, tmp_path, {
+        # 3 complainants, 2 active customers: 150 % is legitimate (METRICS 6)
+        "mart_complaints_monthly": [
+            {"month": jan, "site_id": "S1", "complainants": 3, "active_customers": 2, "complaint_rate_pct": 150.0},
+            {"month": jan, "site_id": "ALL", "complainants": 3, "active_customers": 2,
+             "complaint_rate_pct": 150.0, "sla_met_pct": 100.0}],
+        "mart_satisfaction_monthly": [
+            {"month": jan, "site_id": "S1", "nps": 101.0, "csat_top2_pct": 100.0},
+            {"month": jan, "site_id": "ALL", "nps": -100.0},
+            {"month": feb, "site_id": "S1", "nps": 130.0},
+            {"month": feb, "site_id": "ALL", "nps": 100.0, "nps_delta": 200.0}],
+    })
+    assert not result.success
+    assert result.failed == ["mart_satisfaction_monthly.nps: values between -100 and 100 (2 rows, e.g. 101.0, 130.0)"]
+    # 3 + 4 key checks (2 not null + unique together each), complaint_rate_pct, sla_met_pct,
+    # nps, nps_prev, nps_delta, csat_top2_pct, ces_easy_pct, complaint_rate_survey_pct, + reconciliation
+    assert result.checked == 3 + 2 + 3 + 6 + 1
+
+
+def test_strict_bounds_sets_and_keys_fail_with_their_values(warehouse_url, tmp_path):
+    day = date(2026, 1, 30)
+    line = {"order_id": "O1", "customer_id": "C1", "site_id": "S1", "quantity": 1, "unit_price": 5.0,
+            "order_type": "sale", "drop_date": day, "source_file": "f.csv"}
+    result = _check(warehouse_url, tmp_path, {
+        "fct_sales": [
+            {**line, "line_no": 1, "discount": 0.99, "record_no": 1},
+            {**line, "line_no": 2, "discount": 1.0, "record_no": 2},  # discount < 1 (CONTRACT)
+            {**line, "line_no": 2, "discount": 0.0, "record_no": 3, "order_type": "refund", "quantity": 0}],
+        "mart_churn_backtest": [
+            {"as_of_date": day, "risk_band": "ALL", "customers": 2, "churned": 1, "churn_rate_pct": 50.0, "auc": 1.0},
+            {"as_of_date": day, "risk_band": "extreme", "customers": 1, "churned": 1, "churn_rate_pct": 100.0}],
+    }, unkeyed=("fct_sales",))
+    assert sorted(result.failed) == [
+        "fct_sales.discount: values >= 0 and < 1 (1 row, e.g. 1.0)",
+        "fct_sales.order_id+line_no: unique together (2 rows, e.g. ('O1', 2))",
+        "fct_sales.order_type: values in (sale, return) (1 row, e.g. 'refund')",
+        "fct_sales.quantity: values >= 1 (1 row, e.g. 0)",
+        "mart_churn_backtest.risk_band: values in (ALL, low, medium, high) (1 row, e.g. 'extreme')",
+    ]
