@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import timedelta
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from csi import preflight
+from csi.settings import ConfigError, Settings, load_settings
 
 console = Console()
 
@@ -17,40 +25,48 @@ def dispatch(args: argparse.Namespace) -> int:
     return COMMANDS[args.command](args)
 
 
-def cmd_config(args: argparse.Namespace) -> int:
-    from csi.settings import load_settings
-
-    console.print_json(json.dumps(load_settings().masked(), default=str))
+def cmd_config(args: argparse.Namespace) -> int:  # noqa: ARG001 - every command takes its arguments
+    settings = load_settings()
+    console.print_json(json.dumps(settings.masked(), default=str))
+    preflight.check(settings, needs_landing=False)
+    landing = Path(settings.landing_dir)
+    note = "" if landing.is_dir() else f"; CSI_LANDING_DIR={landing} does not exist yet (`csi demo` creates it)"
+    print(f"csi: configuration checked: ok{note}", file=sys.stderr)
     return 0
 
 
-def wait_for_warehouse(seconds: float) -> None:
+def wait_for_warehouse(seconds: float, settings: Settings | None = None) -> None:
     """Fail fast (WarehouseBusy, exit status 2) when another run holds the warehouse, before
     starting Prefect; the flow takes the lock itself for the run."""
     from csi.pipeline.lock import warehouse_lock
-    from csi.settings import load_settings
 
-    settings = load_settings()
+    settings = settings or load_settings()
     with warehouse_lock(settings.work_dir, settings.url, wait_seconds=seconds):
         pass
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    wait_for_warehouse(args.wait)
+    settings = load_settings()
+    preflight.check(settings, needs_landing=True)
+    if args.date:
+        preflight.check_not_future(args.date, settings.timezone, allow_future=args.allow_future, option="--date")
+    wait_for_warehouse(args.wait, settings)
     from flows.pipeline import run_flow
 
-    result = run_flow(date_=args.date.isoformat() if args.date else None, lock_wait=args.wait)
+    # --force is not passed: a nightly always re-runs its date (see `csi run --help`)
+    result = run_flow(date_=args.date.isoformat() if args.date else None, lock_wait=args.wait,
+                      allow_future=args.allow_future)
     return print_summary(result)
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
-    from csi.settings import ConfigError
-
-    if args.workers < 1:
-        raise ConfigError("--workers must be at least 1")
     if args.dask_address and args.runner != "dask":
         raise ConfigError("--dask-address needs --runner dask")
-    wait_for_warehouse(args.wait)
+    preflight.check_date_range(args.start, args.end)
+    settings = load_settings()
+    preflight.check(settings, needs_landing=True)
+    preflight.check_not_future(args.end, settings.timezone, allow_future=args.allow_future, option="--end")
+    wait_for_warehouse(args.wait, settings)
     from csi.progress import BackfillProgress
     from flows.pipeline import backfill_flow
 
@@ -62,6 +78,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         runner=args.runner,
         dask_address=args.dask_address,
         lock_wait=args.wait,
+        allow_future=args.allow_future,
     )
     if args.no_progress or not console.is_terminal:
         result = backfill_flow(**kwargs)
@@ -73,15 +90,18 @@ def cmd_backfill(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from csi.serve import serve
-    from csi.settings import load_settings
 
+    settings = load_settings()
+    preflight.check(settings, needs_landing=False)
+    timezone = args.timezone or settings.timezone
+    preflight.check_timezone(timezone, "--timezone" if args.timezone else "CSI_TIMEZONE")
     return serve(
         host=args.host,
         port=args.port,
         pool=args.pool,
         cron=args.cron,
-        timezone=args.timezone or load_settings().timezone,
-        work_dir=load_settings().work_dir,
+        timezone=timezone,
+        work_dir=settings.work_dir,
         say=lambda text: console.print(text, soft_wrap=True, highlight=False, markup=False),
     )
 
@@ -95,70 +115,124 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_START = date(2026, 1, 1)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    from datetime import date
-
     from csi.generate import generate
-    from csi.settings import load_settings
 
-    start = date(2026, 1, 1)
-    landing = args.dir / "landing"
+    settings = load_settings(landing_dir=args.dir) if args.dir else load_settings()
+    preflight.check(settings, needs_landing=False)
+    landing = Path(settings.landing_dir)
+    name = "--dir" if args.dir else "CSI_LANDING_DIR"
+    preflight.check_writable_dir(name, landing)
+    if landing.is_dir() and any(landing.iterdir()) and not (landing / "_manifest").is_dir():
+        raise ConfigError(f"{name}={landing} already holds data that is not a demo's (no _manifest); "
+                          "pass --dir to land the demo elsewhere")
+    wait_for_warehouse(0, settings)
+    end = DEMO_START + timedelta(days=args.days - 1)
     console.print(f"[bold]1/2[/] generating {args.customers} customers x {args.days} days "
                   f"(+ {args.history_days} days of history in the first drop) into {landing}")
-    generate(landing, customers=args.customers, days=args.days, seed=7, start_date=start,
+    generate(landing, customers=args.customers, days=args.days, seed=7, start_date=DEMO_START,
              history_days=args.history_days)
-    os.environ["CSI_LANDING_DIR"] = str(landing)
-    settings = load_settings()
-    end = start + timedelta(days=args.days - 1)
-    console.print(f"[bold]2/2[/] backfilling {start} .. {end} into {settings.masked()['warehouse_url']}")
+    console.print(f"[bold]2/2[/] backfilling {DEMO_START} .. {end} into {settings.masked()['warehouse_url']}")
     from flows.pipeline import backfill_flow
 
-    result = backfill_flow(start=start.isoformat(), end=end.isoformat(), force=True, workers=os.cpu_count() or 1)
+    with _landing_for_flow(landing if args.dir else None):
+        result = backfill_flow(start=DEMO_START.isoformat(), end=end.isoformat(), force=True,
+                               workers=os.cpu_count() or 1)
     code = print_summary(result)
     print_warehouse(settings)
-    from csi.warehouse.dictionary import render
-    from csi.warehouse.publish import publish_target
-
-    dictionary = args.dir / "data-dictionary.md"
-    dictionary.write_text(render(), encoding="utf-8")
-    console.print(f"data dictionary: {dictionary}")
     console.print(f"Data Docs (quality checks): {settings.data_docs_dir / 'index.html'}")
-    read_copy = publish_target(settings)
-    if read_copy:
-        console.print(f"read-only copy for BI tools: {read_copy} (docs/bi.md says how to connect)")
+    if "published" not in result:
+        from csi.warehouse.publish import publish_target
+
+        read_copy = publish_target(settings)
+        if read_copy:
+            console.print(f"read-only copy for BI: {read_copy}")
+    console.print("BI tools: docs/bi.md says how to connect. Next: "
+                  f"`csi run --date {DEMO_START + timedelta(days=min(59, args.days - 1))}` re-runs one date"
+                  + (f" (with CSI_LANDING_DIR={landing})" if args.dir else ""))
     return code
 
 
-def print_summary(result: dict) -> int:
-    """One line per date and a total; exit status 1 when any date failed."""
-    table = Table(title="csi run summary")
+@contextmanager
+def _landing_for_flow(landing: Path | None) -> Iterator[None]:
+    """The flows read their settings from the environment: a --dir reaches them as
+    CSI_LANDING_DIR for the duration of the call only."""
+    if landing is None:
+        yield
+        return
+    before = os.environ.get("CSI_LANDING_DIR")
+    os.environ["CSI_LANDING_DIR"] = str(landing)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CSI_LANDING_DIR", None)
+        else:
+            os.environ["CSI_LANDING_DIR"] = before
+
+
+SUCCESS = {"success", "loaded"}  # "loaded" is what older flows called a finished date
+STATUS_STYLE = {"success": "green", "failed": "red", "skipped": "dim"}
+NOT_READ = {"unreadable", "unsupported", "refused"}
+
+
+def print_summary(result: dict, out: Console | None = None) -> int:
+    """The end-of-run report: one line per date, the totals, every file and folder that was not
+    loaded, where the time went and where the read-only copy is. Exit status 1 when a date failed."""
+    out = out or console
+    dates = result.get("dates") or []
+    status = {r["business_date"]: "success" if r["status"] in SUCCESS else r["status"] for r in dates}
+    table = Table(title=result.get("title") or "csi summary")
     for col in ("date", "status", "sales", "surveys", "complaints", "quarantined", "error"):
         table.add_column(col)
-    failed = 0
-    for r in result["dates"]:
+    for r in dates:
         q = sum((r.get("rows_quarantined") or {}).values())
         loaded = r.get("rows_loaded") or {}
-        failed += r["status"] == "failed"
+        st = status[r["business_date"]]
         table.add_row(
             r["business_date"],
-            r["status"],
+            f"[{STATUS_STYLE.get(st, 'default')}]{st}[/]",
             *(str(loaded.get(s, "")) for s in ("sales", "surveys", "complaints")),
             str(q) if q else "",
             "see below" if r.get("error") else "",
         )
-    if len(result["dates"]) <= 40:
-        console.print(table)
-    statuses = [r["status"] for r in result["dates"]]
-    loaded_rows = sum(sum((r.get("rows_loaded") or {}).values()) for r in result["dates"])
-    quarantined = sum(sum((r.get("rows_quarantined") or {}).values()) for r in result["dates"])
-    console.print(f"dates: {len(statuses)}  loaded: {statuses.count('loaded')}  "
-                  f"skipped: {statuses.count('skipped')}  failed: {failed}  |  rows loaded: {loaded_rows}  "
-                  f"quarantined: {quarantined}  |  {result.get('seconds', 0):.1f} s")
+    if len(dates) <= 40:  # a long backfill: the totals and the failed dates below say it
+        out.print(table)
+    counts = list(status.values())
+    failed = counts.count("failed")
+    rows_loaded = sum(sum((r.get("rows_loaded") or {}).values()) for r in dates)
+    rows_quarantined = sum(sum((r.get("rows_quarantined") or {}).values()) for r in dates)
+    out.print(f"dates: {len(counts)}  success: {counts.count('success')}  skipped: {counts.count('skipped')}  "
+              f"failed: {failed}  |  rows loaded: {rows_loaded}  quarantined: {rows_quarantined}  |  "
+              f"{result.get('seconds', 0):.1f} s", highlight=False)
+    for r in dates:
+        for f in r.get("problem_files") or []:
+            label = "not read" if f.get("status") in NOT_READ else "not loaded"
+            out.print(f"[yellow]{label}[/]: {escape(f['path'])} ({f.get('status')}: {escape(f.get('why') or '')})",
+                      highlight=False)
+    for folder in result.get("bad_folders") or []:
+        out.print(f"[yellow]bad folder[/]: {escape(folder['path'])} ({escape(folder.get('why') or '')})",
+                  highlight=False)
+    phases = result.get("phases") or {}
+    if phases:
+        out.print("time: " + " · ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()),
+                  highlight=False)
+    if "checks" in result:
+        checks = result["checks"]
+        out.print(f"quality checks: {checks['checked']} expectations, {checks['failed']} failed" if checks
+                  else "quality checks: not run", highlight=False)
+    if result.get("published"):
+        out.print(f"read-only copy for BI: {escape(str(result['published']))}", highlight=False)
     if failed:
-        for r in result["dates"]:
-            if r["status"] == "failed":
-                console.print(f"[red]failed[/] {r['business_date']}: {(r.get('error') or '').splitlines()[0]}")
-        console.print("fix the cause and re-run the same command: only the failed dates run again.")
+        for r in dates:
+            if status[r["business_date"]] == "failed":
+                error = (r.get("error") or "").splitlines()
+                out.print(f"[red]failed[/] {r['business_date']}: {escape(error[0] if error else '')}",
+                          highlight=False)
+        out.print("fix the cause and re-run the same command: only the unfinished dates run again.")
     return 1 if failed else 0
 
 

@@ -21,7 +21,7 @@ from csi.clock import UnknownTimeZone, business_today, zone
 from csi.secrets import mask_url
 from csi.settings import ConfigError, Settings
 
-SUPPORTED_URLS = "duckdb:///path/to/warehouse.duckdb or postgresql+psycopg://user:password@host:5432/db"
+SUPPORTED_URLS = "duckdb:///path/to/warehouse.duckdb or postgresql+psycopg://user@host:5432/db"
 
 
 def check(settings: Settings, *, needs_landing: bool) -> None:
@@ -41,7 +41,8 @@ def check_warehouse_url(url: str) -> None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
-    shown = f"CSI_WAREHOUSE_URL={mask_url(url)}"
+    # quoted: a later mask_url of the message would take a ':' after "?password=***" for the secret
+    shown = f"CSI_WAREHOUSE_URL='{mask_url(url)}'"
     try:
         parsed = make_url(url)
     except ArgumentError:

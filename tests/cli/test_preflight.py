@@ -34,13 +34,13 @@ def test_a_good_configuration_passes_and_creates_nothing(tmp_path):
 
 @pytest.mark.parametrize("url, expected", [
     ("mysql://csi:pw1@db/csi?password=pw2",
-     "CSI_WAREHOUSE_URL=mysql://csi:***@db/csi?password=***: unsupported database 'mysql'; use duckdb:///"),
-    ("sqlite:///x.db", "CSI_WAREHOUSE_URL=sqlite:///x.db: unsupported database 'sqlite'"),
-    ("postgresql://csi:pw1@db/csi", "CSI_WAREHOUSE_URL=postgresql://csi:***@db/csi: PostgreSQL needs the psycopg "
+     "CSI_WAREHOUSE_URL='mysql://csi:***@db/csi?password=***': unsupported database 'mysql'; use duckdb:///"),
+    ("sqlite:///x.db", "CSI_WAREHOUSE_URL='sqlite:///x.db': unsupported database 'sqlite'"),
+    ("postgresql://csi:pw1@db/csi", "CSI_WAREHOUSE_URL='postgresql://csi:***@db/csi': PostgreSQL needs the psycopg "
      "driver: postgresql+psycopg://... (not postgresql)"),
     ("postgresql+psycopg2://csi@db/csi", "needs the psycopg driver: postgresql+psycopg://... (not postgresql+psycopg2)"),
-    ("duckdb+odd:///x.duckdb", "CSI_WAREHOUSE_URL=duckdb+odd:///x.duckdb: DuckDB URLs have no driver part"),
-    ("warehouse.duckdb", "CSI_WAREHOUSE_URL=warehouse.duckdb: not a SQLAlchemy URL; use duckdb:///"),
+    ("duckdb+odd:///x.duckdb", "CSI_WAREHOUSE_URL='duckdb+odd:///x.duckdb': DuckDB URLs have no driver part"),
+    ("warehouse.duckdb", "CSI_WAREHOUSE_URL='warehouse.duckdb': not a SQLAlchemy URL; use duckdb:///"),
 ])
 def test_unsupported_urls_are_named_with_the_password_masked(tmp_path, url, expected):
     message = refused(settings(tmp_path, warehouse_url=url))
@@ -58,10 +58,10 @@ def test_the_duckdb_file_must_be_a_writable_place(tmp_path):
     (tmp_path / "a-dir").mkdir()
     under_a_file = f"duckdb:///{tmp_path / 'a-file' / 'wh.duckdb'}"
     assert refused(settings(tmp_path, warehouse_url=under_a_file)) == (
-        f"CSI_WAREHOUSE_URL={under_a_file}: {tmp_path / 'a-file'} exists and is not a directory")
+        f"CSI_WAREHOUSE_URL='{under_a_file}': {tmp_path / 'a-file'} exists and is not a directory")
     is_a_dir = f"duckdb:///{tmp_path / 'a-dir'}"
     assert refused(settings(tmp_path, warehouse_url=is_a_dir)) == (
-        f"CSI_WAREHOUSE_URL={is_a_dir}: {tmp_path / 'a-dir'} is a directory, not a DuckDB file")
+        f"CSI_WAREHOUSE_URL='{is_a_dir}': {tmp_path / 'a-dir'} is a directory, not a DuckDB file")
     deep = f"duckdb:///{tmp_path / 'new' / 'deeper' / 'wh.duckdb'}"  # make_engine creates the directories
     preflight.check(settings(tmp_path, warehouse_url=deep), needs_landing=False)
 
