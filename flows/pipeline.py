@@ -11,20 +11,22 @@ from __future__ import annotations
 import errno
 import os
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from csi import artifacts, progress
+from csi.clock import business_now, business_yesterday
+from csi.faults import crash_point
 from csi.pipeline import steps
 from csi.pipeline.lock import warehouse_lock
 from csi.secrets import scrub
 from csi.settings import load_settings
 from csi.warehouse.engine import WarehouseError
-from csi.warehouse.publish import publish
+from csi.warehouse.publish import PublishError, publish
 
 RUNNERS = ("threads", "dask")
 LOCK_WAIT_SECONDS = 600.0
@@ -54,37 +56,35 @@ def _transient_only(task, task_run, state) -> bool:  # noqa: ARG001 - Prefect's 
 
 
 @task(name="stage-drop", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
-def stage_task(business_date: str, run_started_at: str, duplicates: dict[str, str]) -> dict:
-    started = time.perf_counter()
-    summary = steps.stage(load_settings(), date.fromisoformat(business_date),
-                          datetime.fromisoformat(run_started_at), duplicates)
-    return {"summary": summary.to_dict(), "seconds": time.perf_counter() - started}
+def stage_task(business_date: date, duplicates: dict[str, str], files: list) -> dict:
+    settings = load_settings()
+    started_at = business_now(settings.timezone)  # the date's own start, and the `in_future` bound
+    t0 = time.perf_counter()
+    summary = steps.stage(settings, business_date, started_at, duplicates, files)
+    return {"summary": summary, "started_at": started_at, "seconds": time.perf_counter() - t0}
 
 
 @task(name="load-drop", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
-def load_task(staged: dict, started_at: str) -> dict:
+def load_task(staged: dict) -> steps.DateResult:
     settings = load_settings()
-    wh = steps.connect(settings)
-    summary = steps.StageSummary(**staged["summary"])
-    result = steps.load(wh, settings, summary, datetime.fromisoformat(started_at), staged["seconds"])
-    return result.__dict__
+    return steps.load(steps.connect(settings), settings, staged["summary"], staged["started_at"], staged["seconds"])
 
 
 @task(name="refresh-marts", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
-def refresh_task() -> dict:
+def refresh_task(run_ids: list[str]) -> dict:
     settings = load_settings()
-    return steps.refresh_marts(steps.connect(settings), settings)
+    return steps.refresh_marts(steps.connect(settings), settings, run_ids)
 
 
 @task(name="quality-checks", cache_policy=None)
-def quality_task(run_ids: list[str]) -> str | None:
-    """Great Expectations on the warehouse; a failed expectation fails the runs, named."""
+def quality_task() -> tuple[str | None, dict | None]:
+    """Great Expectations on the warehouse: (failure reason or None, counts)."""
     settings = load_settings()
-    return steps.check_quality(steps.connect(settings), settings, run_ids)
+    return steps.check_quality(steps.connect(settings), settings)
 
 
 def yesterday(tz: str) -> date:
-    return datetime.now(ZoneInfo(tz)).date() - timedelta(days=1)
+    return business_yesterday(tz)
 
 
 def default_workers() -> int:
@@ -106,100 +106,155 @@ def make_task_runner(runner: str, workers: int, dask_address: str | None = None)
     raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, not {runner!r}")
 
 
-def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_SECONDS) -> dict:
-    """Stage in parallel, load in order, refresh once; one failed date never stops the others."""
+def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_SECONDS,
+                  allow_future: bool = False) -> dict:
+    """Stage in parallel, load in order, refresh once, check, publish, then mark success.
+
+    One failed date never stops the others. A date is `success` only once its rows are
+    loaded, the marts refreshed, the checks passed and the read-only copy published; a
+    run after a crash finishes what the crashed run left (csi.pipeline.steps)."""
     logger = get_run_logger()
+    crash_point("flow_start")
     settings = load_settings()
     t0 = time.perf_counter()
-    results: list[dict] = []
+    results: dict[date, dict] = {}
+    phases: dict[str, float] = {}
     counter = progress.Counter(len(dates))
+    outcome: dict = {"published": None, "checks": None}
 
-    def finished(r: dict) -> dict:
-        results.append(r)
+    def finished(d: date, r: dict) -> None:
+        results[d] = r
         counter.add(r["status"])
-        progress.emit({"event": "date", "business_date": r["business_date"], "status": r["status"]})
-        logger.info("%s %s; %s", r["business_date"], r["status"], counter.line())
-        return r
+        progress.emit({"event": "date", "business_date": d.isoformat(), "status": r["status"]})
+        logger.info("%s %s; %s", d, r["status"], counter.line())
+
+    @contextmanager
+    def phase(name: str):
+        progress.emit({"event": "phase", "phase": name, "state": "start"})
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+            progress.emit({"event": "phase", "phase": name, "state": "end"})
+
+    def fail(d: date, started: datetime, error: str) -> None:
+        finished(d, _failed(settings, d, started, error, logger))
 
     with warehouse_lock(settings.work_dir, settings.url, wait_seconds=lock_wait):
         wh = steps.open_warehouse(settings)
         try:
-            todo, duplicates, errors = steps.plan(wh, settings, dates, force)
-            progress.emit({"event": "planned", "total": len(dates)})
-            logger.info("%d date(s): %d to run, %d already loaded with unchanged input, %d without a drop",
-                        len(dates), len(todo), len(dates) - len(todo) - len(errors), len(errors))
-            for d in dates:
-                if d in errors:
-                    finished(_failed(wh, d, datetime.now(), errors[d], logger))
-                elif d not in todo:
-                    finished({"business_date": d.isoformat(), "status": "skipped"})
-            started = {d: datetime.now() for d in todo}
-            futures = {d: stage_task.submit(d.isoformat(), started[d].isoformat(), duplicates[d]) for d in todo}
-            for d in todo:  # load strictly in date order, whatever order staging finished in
+            with phase("plan"):
+                plan = steps.plan(wh, settings, dates, force, allow_future)
+            counter.total = len(plan.dates)
+            progress.emit({"event": "planned", "total": len(plan.dates)})
+            logger.info("%d date(s): %d to load, %d to finish, %d already done, %d failed in planning%s",
+                        len(plan.dates), len(plan.todo), len(plan.unfinished),
+                        len(plan.dates) - len(plan.todo) - len(plan.unfinished) - len(plan.errors),
+                        len(plan.errors), f"; re-run because an earlier drop now holds their files: "
+                        f"{', '.join(map(str, plan.cascaded))}" if plan.cascaded else "")
+            for folder, why in plan.bad_folders:
+                logger.warning("not a drop folder, not read: %s (%s)", folder, why)
+            plan_at = business_now(settings.timezone)
+            for d in plan.dates:
+                if d in plan.errors:
+                    fail(d, plan_at, plan.errors[d])
+                elif d not in plan.todo and d not in plan.unfinished:
+                    finished(d, {"business_date": d.isoformat(), "status": "skipped"})
+            pending: dict[date, dict] = {}  # loaded or unfinished: awaiting refresh, checks, publish
+            for d, run_id in plan.unfinished.items():
+                pending[d] = {"business_date": d.isoformat(), "run_id": run_id, "status": "loaded",
+                              "note": "loaded by an earlier run that did not finish: finished now"}
+            with phase("load"):
+                futures = {d: stage_task.submit(d, plan.duplicates[d], plan.files[d]) for d in plan.todo}
+                for d in plan.todo:  # load strictly in date order, whatever order staging finished in
+                    try:
+                        staged = futures[d].result()
+                        r = load_task(staged).to_dict()
+                        if d in plan.cascaded:
+                            r["note"] = "re-run: an earlier drop now holds one of its files"
+                        pending[d] = r
+                        progress.emit({"event": "loaded", "business_date": d.isoformat()})
+                    except steps.QuarantineThresholdExceeded as exc:  # already recorded by steps.load
+                        logger.error("FAILED %s: %s", d, exc)
+                        finished(d, {"business_date": d.isoformat(), "status": "failed", "error": str(exc)})
+                    except Exception as exc:  # noqa: BLE001 - reported per date, the others go on
+                        fail(d, plan_at, f"{type(exc).__name__}: {exc}")
+            timings: dict[str, float] = {}
+            if pending or plan.has_pending_refresh:
+                run_ids = [r["run_id"] for r in pending.values()]
+                error = None
                 try:
-                    staged = futures[d].result()
-                    finished(load_task(staged, started[d].isoformat()))
-                except steps.QuarantineThresholdExceeded as exc:  # already recorded by steps.load
-                    logger.error("FAILED %s: %s", d, exc)
-                    finished({"business_date": d.isoformat(), "status": "failed", "error": str(exc)})
-                except Exception as exc:  # noqa: BLE001 - reported per date, the others go on
-                    finished(_failed(wh, d, started[d], f"{type(exc).__name__}: {exc}", logger))
-            loaded = [r for r in results if r["status"] == "loaded"]
-            timings = {}
-            if loaded:
-                try:
-                    timings = refresh_task()  # marks the loaded runs a success in ops_pipeline_run
-                except Exception as exc:  # noqa: BLE001 - the loads stay unconfirmed: a re-run redoes them
+                    with phase("refresh"):
+                        timings = refresh_task(run_ids)
+                except Exception as exc:  # noqa: BLE001 - the loads stay `loaded`: the next run refreshes
                     error = scrub(f"marts refresh failed: {type(exc).__name__}: {exc}", wh.url)
-                    logger.error("FAILED refresh: %s", error)
-                    for r in loaded:
-                        r.update(status="failed", error=error)
-                    loaded = []
-            if loaded:
-                verdict = quality_task([r["run_id"] for r in loaded])
-                if verdict:
-                    logger.error("FAILED quality: %s", verdict)
-                    for r in loaded:
-                        r.update(status="failed", error=verdict)
-                else:  # the warehouse is consistent even when some dates failed: readers get it
-                    published = publish(settings)
-                    if published:
-                        logger.info("published a read-only copy for BI: %s", published)
+                if error is None:
+                    try:
+                        with phase("checks"):
+                            error, outcome["checks"] = quality_task()
+                    except Exception as exc:  # noqa: BLE001 - a check that cannot run fails the runs, named
+                        error = scrub(f"data quality checks could not run: {type(exc).__name__}: {exc}", wh.url)
+                if error is None:
+                    try:
+                        with phase("publish"):
+                            outcome["published"] = publish(settings)
+                        if outcome["published"]:
+                            logger.info("published a read-only copy for BI: %s", outcome["published"])
+                    except PublishError as exc:
+                        error = str(exc)
+                    except Exception as exc:  # noqa: BLE001 - whatever stops the copy fails the runs, in one line
+                        error = scrub(f"cannot publish the read-only copy: {type(exc).__name__}: {exc}", wh.url)
+                if error is None:
+                    steps.finish_runs(wh, settings, run_ids)
+                    for d, r in pending.items():
+                        finished(d, {**r, "status": "success"})
+                else:
+                    logger.error("FAILED: %s", error.splitlines()[0])
+                    try:
+                        steps.fail_runs(wh, settings, run_ids, error)
+                    except Exception as exc:  # noqa: BLE001 - the warehouse itself may be what failed
+                        logger.error("could not record the failure in ops_pipeline_run: %s", scrub(str(exc), wh.url))
+                    for d, r in pending.items():
+                        finished(d, {**r, "status": "failed", "error": error})
         finally:
             steps.release(settings)
-    order = {d.isoformat(): i for i, d in enumerate(dates)}
-    results.sort(key=lambda r: order[r["business_date"]])
-    failed = [r["business_date"] for r in results if r["status"] == "failed"]
+    ordered = [results[d] for d in sorted(results)]
+    failed = [r["business_date"] for r in ordered if r["status"] == "failed"]
     if failed:
         logger.error("%d date(s) failed: %s (re-run the same command: only these run again)",
                      len(failed), ", ".join(failed))
-    return {"dates": results, "marts_seconds": timings, "seconds": time.perf_counter() - t0}
+    return {"dates": ordered, "marts_seconds": timings, "phases": phases, "published":
+            str(outcome["published"]) if outcome["published"] else None, "checks": outcome["checks"],
+            "bad_folders": [{"path": p, "why": w} for p, w in plan.bad_folders],
+            "cascaded": [d.isoformat() for d in plan.cascaded], "seconds": time.perf_counter() - t0}
 
 
-def _failed(wh, d: date, started: datetime, error: str, logger) -> dict:
-    error = scrub(error, wh.url)
+def _failed(settings, d: date, started: datetime, error: str, logger) -> dict:
+    error = scrub(error, settings.url)
     logger.error("FAILED %s: %s", d, error.splitlines()[0] if error else error)
     try:
-        steps.record_failure(wh, d, started, error)
+        steps.record_failure(steps.connect(settings), settings, d, started, error)
     except Exception as exc:  # noqa: BLE001 - the warehouse itself may be what failed
-        logger.error("could not record the failure of %s in ops_pipeline_run: %s", d, exc)
+        logger.error("could not record the failure of %s in ops_pipeline_run: %s", d, scrub(str(exc), settings.url))
     return {"business_date": d.isoformat(), "status": "failed", "error": error}
 
 
 @flow(name="csi-run", log_prints=True)
-def run_flow(date_: str | None = None, lock_wait: float = LOCK_WAIT_SECONDS) -> dict:
+def run_flow(date_: str | None = None, lock_wait: float = LOCK_WAIT_SECONDS, allow_future: bool = False) -> dict:
     """The nightly job: one business date (default: yesterday in the configured time zone)."""
     settings = load_settings()
     d = date.fromisoformat(date_) if date_ else yesterday(settings.timezone)
-    result = process_dates([d], force=True, lock_wait=lock_wait)
-    artifacts.publish(result, f"csi run {d}")
+    result = process_dates([d], force=True, lock_wait=lock_wait, allow_future=allow_future)
+    result["title"] = f"csi run {d}"
+    artifacts.publish(result, result["title"])
     return result
 
 
 @flow(name="csi-backfill", log_prints=True)
 def backfill_flow(start: str, end: str, force: bool = False, workers: int | None = None,
                   runner: str = "threads", dask_address: str | None = None,
-                  lock_wait: float = LOCK_WAIT_SECONDS) -> dict:
+                  lock_wait: float = LOCK_WAIT_SECONDS, allow_future: bool = False) -> dict:
     """Every date in [start, end]; dates already loaded with the same input are skipped.
 
     workers: dates staged at once (default: cores); runner: "threads" or "dask".
@@ -210,11 +265,13 @@ def backfill_flow(start: str, end: str, force: bool = False, workers: int | None
     workers = max(1, workers or default_workers())
     dates = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     task_runner = make_task_runner(runner, workers, dask_address)
-    result = backfill_dates.with_options(task_runner=task_runner)(dates, force, lock_wait)
-    artifacts.publish(result, f"csi backfill {start} .. {end}")
+    result = backfill_dates.with_options(task_runner=task_runner)(dates, force, lock_wait, allow_future)
+    result["title"] = f"csi backfill {start} .. {end}"
+    artifacts.publish(result, result["title"])
     return result
 
 
 @flow(name="csi-backfill-dates")
-def backfill_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_SECONDS) -> dict:
-    return process_dates(dates, force, lock_wait)
+def backfill_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_SECONDS,
+                   allow_future: bool = False) -> dict:
+    return process_dates(dates, force, lock_wait, allow_future)

@@ -59,12 +59,31 @@ def load_drop(tx: Tx, stage_dir: Path, business_date: date, run_id: str, reject:
         if reject or rows.width == 0:
             rows = pl.DataFrame(schema=decl.polars_schema)
         staged[source] = tx.insert(decl, rows)
+        _check_replaced(tx, decl.name, business_date, staged[source])
         new_keys = rows.select(*KEYS[source], pl.col(EVENT[source]).alias("event_at"))
         touched = pl.concat([old[source], new_keys], how="vertical_relaxed")
         tx.insert(PENDING[source], touched.select(KEYS[source]).unique())
         _mark_dirty(tx, touched, snapshots=source != "complaints")
     mark_dirty(tx, "snapshot", business_date)  # the date's own snapshot, even if no event touched it
     return staged
+
+
+class StagingInvariantError(RuntimeError):
+    """A drop's rows did not replace its old ones exactly: the load is rolled back."""
+
+
+def _check_replaced(tx: Tx, table: str, business_date: date, inserted: int) -> None:
+    """After DELETE + INSERT of a drop, the table must hold exactly the rows just inserted for it.
+
+    It would have caught the doubled staging rows: an index that missed old rows let the
+    DELETE leave them behind, and a `WHERE drop_date = :d` count through the same index would
+    miss them too, so the count is an aggregate FILTER over a scan of the one column (no index
+    can answer it; milliseconds per million rows)."""
+    held = tx.scalar(f"SELECT count(*) FILTER (WHERE drop_date = :d) FROM {tx.q(table)}", {"d": business_date})
+    if held != inserted:
+        raise StagingInvariantError(
+            f"{table}: drop {business_date} holds {held} rows after loading {inserted}: old rows were not "
+            "deleted; nothing was loaded (check the warehouse file, docs/operations.md 'Crash safety')")
 
 
 def rebuild_pending_facts(tx: Tx) -> None:

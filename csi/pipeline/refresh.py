@@ -6,7 +6,7 @@ many drops were loaded). Loads also record the earliest event date they
 touched in `ops_dirty_period`; the refresh recomputes monthly marts from that
 month on, quarterly marts from that quarter on, and snapshots from that date on,
 all in one transaction (on DuckDB the snapshot chunks commit as they go, see
-Tx.commit_point), then marks the loaded runs `success`. Every mart family is a `MartFamily` registered in
+Tx.commit_point), then the caller marks the loaded runs `refreshed` (csi.pipeline.steps). Every mart family is a `MartFamily` registered in
 `csi.pipeline.marts`.
 """
 
@@ -17,6 +17,7 @@ from datetime import date
 
 import polars as pl
 
+from csi.faults import crash_point
 from csi.pipeline.load import rebuild_pending_facts
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
@@ -36,6 +37,7 @@ def refresh(tx: Tx, settings: Settings) -> dict[str, float]:
     started = time.perf_counter()
     rebuild_pending_facts(tx)  # may mark snapshots dirty (complaint changes): before reading `since`
     timings["facts"] = time.perf_counter() - started
+    crash_point("refresh")
     started = time.perf_counter()
     refresh_dimensions(tx)
     timings["dimensions"] = time.perf_counter() - started

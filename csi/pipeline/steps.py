@@ -1,21 +1,37 @@
 """The steps of a run, as plain functions the Prefect flows wire together.
 
+plan (which dates to load, which to finish, which files are re-deliveries) ->
 stage (files -> validated Parquet, parallel-safe) -> load (one transaction per
-drop, serialised in date order) -> refresh (dims and marts for what changed,
-one transaction). Each step takes and returns small values.
+drop, serialised in date order) -> refresh (dims and marts for what changed) ->
+checks -> publish -> success. Each step takes and returns small values.
+
+Run states in ops_pipeline_run (docs/operations.md, "Run states"): a load writes its
+date's row as `loaded` in the load's own transaction; the refresh turns the run's
+rows `refreshed` in the refresh's transaction; only after the checks passed and the
+read-only copy was published do they become `success`. A crash anywhere leaves
+rows `loaded` or `refreshed`, which the next run finishes (refresh, checks,
+publish) without loading them again; a run that loads a date again marks that
+date's unfinished rows `interrupted` and its earlier `success` row `replaced`, in
+the load's transaction, so at most one row per date is ever `success` and rows
+are never counted twice.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from csi.ingest.discover import SOURCES, LandingError, LandingFile, discover, fingerprint
+import polars as pl
+
+from csi.clock import business_now, business_today
+from csi.faults import crash_point
+from csi.ingest import discover as landing
+from csi.ingest.discover import SOURCES, LandingError, LandingFile, fingerprint
 from csi.pipeline import load as loader
-from csi.pipeline.dedup import plan_duplicates
+from csi.pipeline.dedup import plan_duplicates, redelivered_dates
 from csi.pipeline.refresh import refresh
 from csi.pipeline.stage import StageSummary, stage_drop
 from csi.secrets import scrub
@@ -23,6 +39,10 @@ from csi.settings import Settings
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.engine import Warehouse
+
+UNFINISHED = ("loaded", "refreshed")
+FILE_COUNTS = {"ingested": "files_read", "duplicate": "files_duplicate", "unreadable": "files_unreadable",
+               "unsupported": "files_unsupported", "refused": "files_refused", "quarantined": "files_quarantined"}
 
 
 class QuarantineThresholdExceeded(Exception):
@@ -33,13 +53,37 @@ class QuarantineThresholdExceeded(Exception):
 class DateResult:
     business_date: str
     run_id: str
-    status: str  # loaded | failed | skipped
+    status: str  # loaded | refreshed | success | failed | skipped
     rows_read: dict[str, int] = field(default_factory=dict)
     rows_loaded: dict[str, int] = field(default_factory=dict)
     rows_quarantined: dict[str, int] = field(default_factory=dict)
     top_reasons: list[tuple[str, int]] = field(default_factory=list)
+    problem_files: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunPlan:
+    """What a run will do; dates as `date` values."""
+
+    dates: list[date]  # requested and cascaded, in date order
+    todo: list[date] = field(default_factory=list)  # to stage and load
+    files: dict[date, list[LandingFile]] = field(default_factory=dict)
+    duplicates: dict[date, dict[str, str]] = field(default_factory=dict)
+    errors: dict[date, str] = field(default_factory=dict)  # no drop, a drop in the future
+    unfinished: dict[date, str] = field(default_factory=dict)  # loaded earlier, not yet success: run_id
+    cascaded: list[date] = field(default_factory=list)  # later drops re-run: an earlier drop now has their file
+    bad_folders: list[tuple[str, str]] = field(default_factory=list)
+    has_pending_refresh: bool = False  # dirty periods or pending keys left by a crashed refresh
+
+    @property
+    def needs_finish(self) -> bool:
+        return bool(self.todo or self.unfinished or self.has_pending_refresh)
 
 
 _SHARED: dict[str, Warehouse] = {}
@@ -67,34 +111,81 @@ def open_warehouse(settings: Settings) -> Warehouse:
     return wh
 
 
-def is_done(wh: Warehouse, business_date: date, files: list[LandingFile]) -> bool:
-    """True when the date's latest run succeeded on exactly the input now in landing."""
-    current = fingerprint(files)
+def latest_runs(wh: Warehouse) -> dict[date, tuple[str, str, str]]:
+    """{business date: (status, input fingerprint, run_id)} of each date's latest run row."""
     with wh.transaction() as tx:
-        latest = tx.read(
-            "SELECT status, input_fingerprint FROM ops_pipeline_run WHERE business_date = :d "
-            "ORDER BY started_at DESC LIMIT 1", {"d": business_date})
-    return latest.height == 1 and latest.row(0) == ("success", current)
+        frame = tx.read(
+            "SELECT business_date, status, input_fingerprint, run_id FROM (SELECT business_date, status, "
+            "input_fingerprint, run_id, row_number() OVER (PARTITION BY business_date "
+            "ORDER BY started_at DESC, finished_at DESC NULLS FIRST, run_id) AS rn FROM ops_pipeline_run "
+            "WHERE status <> 'skipped') x WHERE rn = 1",
+            schema={"business_date": pl.Date, "status": pl.String, "input_fingerprint": pl.String,
+                    "run_id": pl.String})
+    return {d: (s, f, r) for d, s, f, r in frame.iter_rows()}
 
 
-def plan(wh: Warehouse, settings: Settings, dates: list[date], force: bool
-         ) -> tuple[list[date], dict[date, dict[str, str]], dict[date, str]]:
-    """(dates to run, duplicate files per date, landing errors per date)."""
-    todo, errors, files = [], {}, {}
-    for d in dates:
-        try:
-            files[d] = discover(settings.landing_dir, d)
-        except LandingError as exc:
-            errors[d] = str(exc)
+def pending_refresh(wh: Warehouse) -> bool:
+    """True when a refresh was cut short: dirty periods or pending keys are left."""
+    with wh.transaction() as tx:
+        tables = ("ops_dirty_period", *(p.name for p in loader.PENDING.values()))
+        return any(tx.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {t} LIMIT 1) x") for t in tables)
+
+
+def plan(wh: Warehouse, settings: Settings, dates: list[date], force: bool, allow_future: bool = False
+         ) -> RunPlan:
+    """Discover each date's files once and decide what the run does with each date."""
+    today = business_today(settings.timezone)
+    latest = latest_runs(wh)
+    misnamed = getattr(landing, "misnamed_drop_folders", lambda _dir: [])  # TODO(lead): direct call
+    result = RunPlan(dates=sorted(dates), bad_folders=misnamed(settings.landing_dir)
+                     if Path(settings.landing_dir).is_dir() else [])
+    for d in result.dates:
+        if d > today and not allow_future:
+            result.errors[d] = (f"drop dt={d} is dated after today ({today} in {settings.timezone}): refused; "
+                                "pass --allow-future to process it")
             continue
-        if force or not is_done(wh, d, files[d]):
-            todo.append(d)
-    return todo, plan_duplicates(wh, {d: files[d] for d in todo}), errors
+        try:
+            result.files[d] = landing.discover(settings.landing_dir, d)
+        except LandingError as exc:
+            result.errors[d] = str(exc)
+            continue
+        status, fp, run_id = latest.get(d, (None, None, None))
+        if not force and fp == fingerprint(result.files[d]):
+            if status == "success":
+                continue
+            if status in UNFINISHED:  # loaded by a run that did not finish: finish it, do not reload
+                result.unfinished[d] = run_id
+                continue
+        result.todo.append(d)
+
+    def discover_more(d: date) -> list[LandingFile] | None:
+        try:
+            return landing.discover(settings.landing_dir, d)
+        except LandingError:
+            return None
+
+    # a file that now arrives in an earlier drop makes the later drop's copy a duplicate
+    # (and one that left an earlier drop makes the later copy the original): re-run those
+    extra = redelivered_dates(wh, {d: result.files[d] for d in result.todo}, discover_more)
+    for d, files in extra.items():
+        result.files[d] = files
+        result.unfinished.pop(d, None)
+    result.cascaded = sorted(extra)
+    result.todo = sorted({*result.todo, *extra})
+    result.dates = sorted({*result.dates, *extra})
+    result.duplicates = plan_duplicates(wh, {d: result.files[d] for d in result.todo})
+    result.has_pending_refresh = pending_refresh(wh)
+    return result
 
 
 def stage(settings: Settings, business_date: date, run_started_at: datetime,
-          duplicates: dict[str, str] | None = None) -> StageSummary:
-    return stage_drop(settings, business_date, run_started_at, duplicates or {})
+          duplicates: dict[str, str] | None = None, files: list[LandingFile] | None = None) -> StageSummary:
+    import inspect  # TODO(lead): drop once stage_drop takes the planned files
+
+    kwargs = {"files": files} if "files" in inspect.signature(stage_drop).parameters else {}
+    summary = stage_drop(settings, business_date, run_started_at, duplicates or {}, **kwargs)
+    crash_point("staged")
+    return summary
 
 
 def check_threshold(settings: Settings, summary: StageSummary) -> str | None:
@@ -111,7 +202,10 @@ def check_threshold(settings: Settings, summary: StageSummary) -> str | None:
 
 def load(wh: Warehouse, settings: Settings, summary: StageSummary, started_at: datetime,
          stage_seconds: float) -> DateResult:
-    """Load the staged drop in one transaction and record the run."""
+    """Load the staged drop in one transaction and record the run as `loaded`.
+
+    The same transaction retires the date's earlier rows: unfinished ones become
+    `interrupted`, a completed one `replaced`, since this load replaces their rows."""
     run_id = str(uuid.uuid4())
     business_date = date.fromisoformat(summary.business_date)
     rejection = check_threshold(settings, summary)
@@ -123,45 +217,80 @@ def load(wh: Warehouse, settings: Settings, summary: StageSummary, started_at: d
         by_status = dict(files.iter_rows()) if files.height else {}
         result = DateResult(summary.business_date, run_id, "failed" if rejection else "loaded",
                             summary.rows_read, staged, summary.rows_quarantined, summary.top_reasons,
-                            error=rejection)
+                            problem_files=list(getattr(summary, "problem_files", []) or []), error=rejection)
+        tx.execute(
+            "UPDATE ops_pipeline_run SET status = CASE WHEN status = 'success' THEN 'replaced' "
+            "ELSE 'interrupted' END, error = COALESCE(error, :e) WHERE business_date = :d "
+            "AND status IN ('loaded', 'refreshed', 'success')",
+            {"d": business_date, "e": f"its rows were replaced by run {run_id}"})
         tx.insert(ops.OPS_PIPELINE_RUN, run_row(result, started_at, summary.input_fingerprint, by_status,
-                                                stage_seconds, time.perf_counter() - t0))
+                                                stage_seconds, time.perf_counter() - t0, settings.timezone))
+        crash_point("load")
+    crash_point("loaded")
     if rejection:
         raise QuarantineThresholdExceeded(rejection)
     return result
 
 
-def refresh_marts(wh: Warehouse, settings: Settings) -> dict[str, float]:
-    """Recompute dims and marts, then mark every loaded run a success."""
+def refresh_marts(wh: Warehouse, settings: Settings, run_ids: list[str]) -> dict[str, float]:
+    """Recompute dims and marts, then mark the run's `loaded` rows `refreshed`, in one transaction
+    (on DuckDB the snapshot chunks commit as they go: a crash re-runs the refresh, see load.py)."""
     with wh.transaction() as tx:
         timings = refresh(tx, settings)
-        tx.execute("UPDATE ops_pipeline_run SET status = 'success', marts_seconds = :s "
-                   "WHERE status = 'loaded'", {"s": sum(timings.values())})
+        _set_status(tx, run_ids, "refreshed", ("loaded",), settings.timezone,
+                    marts_seconds=sum(timings.values()))
+    crash_point("refreshed")
     return timings
 
 
-def record_failure(wh: Warehouse, business_date: date, started_at: datetime, error: str,
+def finish_runs(wh: Warehouse, settings: Settings, run_ids: list[str]) -> None:
+    """Checks passed and the copy is published: the runs are a success."""
+    with wh.transaction() as tx:
+        _set_status(tx, run_ids, "success", ("loaded", "refreshed"), settings.timezone)
+
+
+def fail_runs(wh: Warehouse, settings: Settings, run_ids: list[str], error: str) -> None:
+    """Mark unfinished runs failed (a failed check or publish): a re-run redoes them."""
+    with wh.transaction() as tx:
+        _set_status(tx, run_ids, "failed", UNFINISHED, settings.timezone, error=scrub(error, wh.url)[:2000])
+
+
+def _set_status(tx, run_ids: list[str], status: str, from_states: tuple[str, ...], tz: str,
+                marts_seconds: float | None = None, error: str | None = None) -> None:
+    if not run_ids:
+        return
+    ids = {f"r{i}": run_id for i, run_id in enumerate(run_ids)}
+    states = {f"s{i}": s for i, s in enumerate(from_states)}
+    now = business_now(tz)
+    tx.execute(
+        "UPDATE ops_pipeline_run SET status = :status, finished_at = :now, "
+        "duration_seconds = EXTRACT(EPOCH FROM (CAST(:now AS TIMESTAMP) - started_at)), "
+        "marts_seconds = COALESCE(:m, marts_seconds), error = COALESCE(:e, error) "
+        f"WHERE status IN ({', '.join(':' + k for k in states)}) AND run_id IN ({', '.join(':' + k for k in ids)})",
+        {"status": status, "now": now, "m": marts_seconds, "e": error, **ids, **states})
+
+
+def record_failure(wh: Warehouse, settings: Settings, business_date: date, started_at: datetime, error: str,
                    fingerprint_: str = "") -> str:
     run_id = str(uuid.uuid4())
     result = DateResult(business_date.isoformat(), run_id, "failed", error=scrub(error, wh.url)[:2000])
     with wh.transaction() as tx:
-        tx.insert(ops.OPS_PIPELINE_RUN, run_row(result, started_at, fingerprint_, {}, None, None))
+        tx.insert(ops.OPS_PIPELINE_RUN, run_row(result, started_at, fingerprint_, {}, None, None,
+                                                settings.timezone))
     return run_id
 
 
 def run_row(r: DateResult, started_at: datetime, fingerprint_: str, files: dict[str, int],
-            stage_seconds: float | None, load_seconds: float | None):
-    import polars as pl
-
-    finished = datetime.now()
+            stage_seconds: float | None, load_seconds: float | None, tz: str) -> pl.DataFrame:
+    finished = business_now(tz)
     row = {
         "run_id": r.run_id, "business_date": date.fromisoformat(r.business_date), "status": r.status,
         "started_at": started_at, "finished_at": finished,
         "duration_seconds": (finished - started_at).total_seconds(), "input_fingerprint": fingerprint_,
-        "files_read": files.get("ingested", 0), "files_duplicate": files.get("duplicate", 0),
-        "files_unreadable": files.get("unreadable", 0), "stage_seconds": stage_seconds,
-        "load_seconds": load_seconds, "marts_seconds": None, "error": r.error,
+        "stage_seconds": stage_seconds, "load_seconds": load_seconds, "marts_seconds": None, "error": r.error,
     }
+    for status, col in FILE_COUNTS.items():
+        row[col] = files.get(status, 0)
     for s in SOURCES:
         row[f"{s}_rows_read"] = r.rows_read.get(s, 0)
         row[f"{s}_rows_loaded"] = r.rows_loaded.get(s, 0)
@@ -169,24 +298,17 @@ def run_row(r: DateResult, started_at: datetime, fingerprint_: str, files: dict[
     return pl.DataFrame([row], schema=ops.OPS_PIPELINE_RUN.polars_schema)
 
 
-def fail_runs(wh: Warehouse, run_ids: list[str], error: str) -> None:
-    """Mark runs failed after the fact (a failed quality check): a re-run redoes them."""
-    with wh.transaction() as tx:
-        for run_id in run_ids:
-            tx.execute("UPDATE ops_pipeline_run SET status = 'failed', error = :e WHERE run_id = :r",
-                       {"e": scrub(error, wh.url), "r": run_id})
-
-
-def check_quality(wh: Warehouse, settings: Settings, run_ids: list[str]) -> str | None:
-    """Run the warehouse checks; on failure mark the runs failed and return the reason."""
+def check_quality(wh: Warehouse, settings: Settings) -> tuple[str | None, dict | None]:
+    """Run the warehouse checks: (the failure reason or None, {"checked", "failed"} or None when off)."""
     if not settings.quality_checks:
-        return None
+        return None, None
     from csi.quality.checkpoint import run_checks
 
     result = run_checks(settings)
+    crash_point("checks")
+    counts = {"checked": result.checked, "failed": len(result.failed)}
     if result.success:
-        return None
+        return None, counts
     error = (f"data quality: {len(result.failed)} expectation(s) failed: {'; '.join(result.failed[:5])} "
              f"(Data Docs: {result.data_docs})")
-    fail_runs(wh, run_ids, error)
-    return error
+    return scrub(error, wh.url), counts

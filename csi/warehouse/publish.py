@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from csi.faults import crash_point
 from csi.settings import Settings
 from csi.warehouse.engine import Warehouse, WarehouseError
 
@@ -49,9 +50,13 @@ def publish(settings: Settings) -> Path | None:
     working = Path(make_url(settings.url).database).resolve()
     if target.resolve() == working:
         raise WarehouseError("CSI_PUBLISH_PATH must differ from the warehouse file")
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    _remove(tmp)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for stale in target.parent.glob(f".{target.name}.*.tmp*"):  # left by a killed run (we hold the lock)
+            stale.unlink(missing_ok=True)
+    except OSError as exc:
+        raise PublishError(f"cannot publish the read-only copy {target}: {exc.strerror or exc}") from None
     wh = Warehouse(settings.url)
     try:
         # through the warehouse's own connection: no second handle on the working file
@@ -64,14 +69,25 @@ def publish(settings: Settings) -> Path | None:
                 duck.execute(f'COPY FROM DATABASE "{source}" TO csi_publish')
             finally:
                 duck.execute("DETACH csi_publish")
+        crash_point("publish")
         os.replace(tmp, target)
-    except Exception:
+    except Exception as exc:  # disk full, permissions, a read-only mount: one clear line
         _remove(tmp)
-        raise
+        raise PublishError(f"cannot publish the read-only copy {target}: {_first_line(exc)}") from None
     finally:
         wh.dispose()
+    crash_point("published")
     log.info("published the warehouse for BI readers: %s", target)
     return target
+
+
+class PublishError(WarehouseError):
+    """The read-only copy could not be written: the run is failed, the previous copy stays."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "strerror", None) or exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _remove(path: Path) -> None:

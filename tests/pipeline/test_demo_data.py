@@ -34,11 +34,11 @@ def demo(tmp_path_factory):
     settings = load_settings()
     wh = steps.open_warehouse(settings)
     dates = [START + timedelta(days=i) for i in range(DAYS)]
-    todo, duplicates, errors = steps.plan(wh, settings, dates, force=True)
-    assert errors == {} and todo == dates
-    for d in todo:
-        steps.load(wh, settings, steps.stage(settings, d, steps_now(), duplicates[d]), steps_now(), 0.0)
-    steps.refresh_marts(wh, settings)
+    plan = steps.plan(wh, settings, dates, force=True)
+    assert plan.errors == {} and plan.todo == dates
+    run_ids = [steps.load(wh, settings, steps.stage(settings, d, steps_now(), plan.duplicates[d], plan.files[d]),
+                          steps_now(), 0.0).run_id for d in plan.todo]
+    steps.refresh_marts(wh, settings, run_ids)
     wh.dispose()
     yield {"root": root, "url": url}
     mp.undo()

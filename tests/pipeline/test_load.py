@@ -41,11 +41,12 @@ def env(env, request, monkeypatch, tmp_path):
 def run_dates(dates):
     settings = load_settings()
     wh = steps.open_warehouse(settings)
-    todo, duplicates, _ = steps.plan(wh, settings, dates, force=True)
-    for d in todo:
-        summary = steps.stage(settings, d, RUN_AT, duplicates[d])
-        steps.load(wh, settings, summary, RUN_AT, 0.0)
-    steps.refresh_marts(wh, settings)
+    plan = steps.plan(wh, settings, dates, force=True)
+    run_ids = []
+    for d in plan.todo:
+        summary = steps.stage(settings, d, RUN_AT, plan.duplicates[d], plan.files[d])
+        run_ids.append(steps.load(wh, settings, summary, RUN_AT, 0.0).run_id)
+    steps.refresh_marts(wh, settings, run_ids)
     wh.dispose()
 
 

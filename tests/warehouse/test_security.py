@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from csi.pipeline import steps
 from csi.secrets import scrub
+from csi.settings import load_settings
 from csi.warehouse.engine import Warehouse, WarehouseError
 from tests.conftest import read_table, write_csv
 from tests.pipeline import landing
@@ -31,7 +32,8 @@ def test_wrong_password_error_does_not_show_it():
     assert SECRET not in str(err.value) and "***" in str(err.value)
     assert "password authentication failed" in str(err.value)
     with pytest.raises(WarehouseError) as err:  # recording the failure fails the same way
-        steps.record_failure(wh, DATES[0], landing.RUN_AT, f"boom connecting to {url}")
+        steps.record_failure(wh, load_settings(warehouse_url=url), DATES[0], landing.RUN_AT,
+                             f"boom connecting to {url}")
     assert SECRET not in str(err.value)
     assert SECRET not in scrub(f"failed: {url} / {SECRET}", url)
 
