@@ -2,8 +2,9 @@
 
 `python -m csi.warehouse.dictionary > docs/data-dictionary.md` (`make docs`). The
 declarations are the single source: the same text becomes the table and column
-comments in the database, so BI tools and this page never disagree. A test fails
-when the committed page is stale.
+comments in the database, so BI tools and this page never disagree, and a
+column's declared range or allowed values (the column "allowed") is exactly what
+the Great Expectations suites check. A test fails when the committed page is stale.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ def table_section(decl: TableDecl) -> list[str]:
         lines += [f"Key: `{', '.join(decl.key)}`", ""]
     if decl.partition:
         lines += [f"Partition (rows replaced by): `{decl.partition}`", ""]
-    lines += ["| column | type | null | description |", "|---|---|---|---|"]
+    lines += ["| column | type | null | allowed | description |", "|---|---|---|---|---|"]
     for col in decl.columns:
-        lines.append(f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {_cell(col.comment)} |")
+        lines.append(f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {_cell(col.rule)} "
+                     f"| {_cell(col.comment)} |")
     return lines + [""]
 
 
@@ -40,7 +42,11 @@ def render() -> str:
            "`make docs`; do not edit by hand. The same text is stored as table and column "
            "comments in the warehouse.", "",
            "Types: text, int (32-bit), bigint, double, date, timestamp (naive local business "
-           "time), bool.", ""]
+           "time), bool.", "",
+           "Allowed: the declared range (bounds inclusive unless written < or >) or set of "
+           "values; the quality checks hold every row to it after each run (a null passes; "
+           "\"null: no\" is the database's NOT NULL). Every key is also checked not null and "
+           "unique.", ""]
     extra = sorted({d.layer for d in tables} - set(LAYERS))
     for layer, title in [*LAYERS.items(), *((x, x) for x in extra)]:
         decls = [d for d in tables if d.layer == layer]
