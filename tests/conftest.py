@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from csi.warehouse.engine import Warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -47,3 +52,31 @@ def read_table(url: str, sql: str) -> pl.DataFrame:
         frame = tx.read(sql)
     wh.dispose()
     return frame
+
+
+@dataclass(frozen=True)
+class Cdnow:
+    """The CDNOW data of Fader, Hardie & Lee (2005): `summary` (ID,x,t_x,T,zbar, weeks) and
+    `transactions` (the 1/10 sample's log: customer, id, yyyymmdd, quantity, amount)."""
+
+    summary: Path
+    transactions: Path
+
+
+@pytest.fixture(scope="session")
+def cdnow() -> Cdnow:
+    """CSI_CDNOW_SUMMARY (tests/run_tests.sh sets it) or tests/fetch_cdnow.sh run here; the
+    published-parameter tests fail, never skip, when the data cannot be had."""
+    given = os.environ.get("CSI_CDNOW_SUMMARY")
+    summary = Path(given) if given else None
+    if summary is None or not (summary.parent / "CDNOW_sample.txt").is_file():
+        env = os.environ | ({"CSI_TEST_CACHE": str(summary.parent)} if summary else {})
+        out = subprocess.run(["bash", "tests/fetch_cdnow.sh"], cwd=ROOT, env=env, capture_output=True, text=True)
+        printed = out.stdout.strip()
+        summary = ROOT / printed if printed else None
+    if summary is None or not summary.is_file() or not (summary.parent / "CDNOW_sample.txt").is_file():
+        pytest.fail(
+            "CDNOW data could not be had: tests/fetch_cdnow.sh downloads lifetimes==0.11.3 from PyPI "
+            "with .venv/bin/pip (network needed), or set CSI_CDNOW_SUMMARY to a cached copy"
+        )
+    return Cdnow(summary, summary.parent / "CDNOW_sample.txt")

@@ -6,17 +6,19 @@ expected_order_value, margin_ratio, clv_365d, and (2) mart_clv_model: one row pe
 as_of_date x model ('bgnbd', 'gamma_gamma'). Source: METRICS.md section 7 (CLV).
 
 Inputs per customer (days): x = repeat orders = distinct orders - 1, t_x = last
-order date - first order date, T = D - first order date. Gamma-Gamma spend per
-order = net revenue / distinct orders (returns included); it is fitted on the
-customers with x > 0 and positive spend. expected_order_value: the
+order date - first order date, T = D - first order date. Gamma-Gamma (Fader &
+Hardie's note) models the mean value of the *repeat* transactions: spend =
+repeat_monetary / x, where repeat_monetary is the revenue of the customer's orders
+other than the first (order value = the revenue of its sale lines, i.e. quantity x
+unit price x (1 - discount); returns are not transactions, they reach CLV through
+margin_ratio); it is fitted on the customers with x > 0 and positive spend. expected_order_value: the
 Gamma-Gamma conditional mean for those customers, the population mean p*v/(q-1)
 for one-order customers, null for repeat customers with spend <= 0.
 margin_ratio = margin / monetary clipped to [0, 1] (null when monetary is 0).
 clv_365d = expected_orders_365d * expected_order_value * margin_ratio.
 A fit (or its prediction) that raises, does not converge or has too few
 customers leaves its CLV columns null; `status` on its model row says why.
-(Gamma-Gamma spend includes the first order, unlike FHL's note, so that returns
-and same-day orders need no attribution to a "first" order.) The loop is over dates (one
+The first order is the earliest by order date, then order_id (customer_streams). The loop is over dates (one
 vectorised numpy fit per date), never over customers.
 """
 
@@ -87,7 +89,8 @@ def _one_snapshot(
     x = (part["frequency"].to_numpy() - 1).astype(float)
     t_x = (part["last_order_date"] - part["first_order_date"]).dt.total_days().to_numpy().astype(float)
     big_t = (d - part["first_order_date"]).dt.total_days().to_numpy().astype(float)
-    spend = part["monetary"].to_numpy() / part["frequency"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):  # x = 0: no repeat spend (nan, unused)
+        spend = part["repeat_monetary"].to_numpy() / x
     n_total, nan = len(part), np.full(len(part), np.nan)
     out = {"p_alive": nan, "expected_orders_365d": nan, "expected_order_value": nan}
     rows = []
@@ -129,8 +132,12 @@ def clv_by_snapshot(
     keys: tuple[str, ...] = ("as_of_date", "customer_id"),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
     """Fit per as_of_date. `population` needs the `keys`, frequency (>= 1), first_order_date,
-    last_order_date, monetary, margin. Returns (customers by `keys`, mart_clv_model).
+    last_order_date, monetary, margin and repeat_monetary (revenue of the orders after the first). Returns (customers by `keys`, mart_clv_model).
     `models`: an object with the bgnbd / gamma_gamma functions (None = transforms.bgnbd etc.)."""
+    missing = [c for c in ("frequency", "first_order_date", "last_order_date", "monetary", "margin",
+                           "repeat_monetary") if c not in population.columns]  # fmt: skip
+    if missing:
+        raise ValueError(f"clv_by_snapshot: the customer population lacks column(s) {missing}")
     m = default_models() if models is None else models
     parts, rows = [], []
     # scipy's L-BFGS-B calls LAPACK on 4x4 matrices; multi-threaded OpenBLAS spins its idle

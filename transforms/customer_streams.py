@@ -50,7 +50,9 @@ def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
 
     Columns: cum_revenue, cum_margin (returns included, at their own date), cum_orders
     (distinct sale order_ids, counted at the order's first date), last_order_date,
-    first_order_date, median_gap (median of the gaps in whole days between consecutive
+    first_order_date, cum_repeat_revenue (the revenue of the customer's sale orders other than
+    the first, by order date then order_id: Gamma-Gamma's repeat transactions; returns are
+    not transactions and stay out), median_gap (median of the gaps in whole days between consecutive
     orders so far: n orders give n - 1 gaps, two orders on one day a gap of 0; linear
     interpolation; null before a second order).
     """
@@ -59,24 +61,30 @@ def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("revenue").cast(pl.Float64).alias("cum_revenue"),
         (pl.col("revenue") - pl.col("cost")).cast(pl.Float64).alias("cum_margin"),
     )  # fmt: skip
-    money = lines.select(K, "_d", "cum_revenue", "cum_margin", pl.lit(0, pl.Int64).alias("cum_orders"))
+    zero = pl.lit(0.0)
+    money = lines.select(K, "_d", "cum_revenue", "cum_margin", pl.lit(0, pl.Int64).alias("cum_orders"),
+                         cum_repeat_revenue=zero)  # fmt: skip
     # An order counts at its first date, for the customer of its first line by (date, _k): the
     # min of (date, _k) packed in one Int64 finds both (floor // and % also undo negative dates).
     first_line = (pl.col("_d").cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col(K).cast(pl.Int64)).min()
     orders = (
-        lines.filter(pl.col("order_type") == "sale").group_by("order_id").agg(_p=first_line)
-        .select((pl.col("_p") % 2**32).cast(pl.UInt32).alias(K),
-                (pl.col("_p") // 2**32).cast(pl.Int32).cast(pl.Date).alias("_d"),
-                cum_revenue=pl.lit(0.0), cum_margin=pl.lit(0.0), cum_orders=pl.lit(1, pl.Int64))
+        lines.filter(pl.col("order_type") == "sale").group_by("order_id")
+        .agg(_p=first_line, _value=pl.col("cum_revenue").sum())
+        .select("order_id", "_value", (pl.col("_p") % 2**32).cast(pl.UInt32).alias(K),
+                (pl.col("_p") // 2**32).cast(pl.Int32).cast(pl.Date).alias("_d"))
+        .sort(_packed("_d"), "order_id")
     )  # fmt: skip
-    cols = ["cum_revenue", "cum_margin", "cum_orders"]
+    is_first = pl.col(K).ne_missing(pl.col(K).shift(1))  # the customer's first order (sorted above)
+    order_rows = orders.select(K, "_d", cum_revenue=zero, cum_margin=zero, cum_orders=pl.lit(1, pl.Int64),
+                               cum_repeat_revenue=pl.when(is_first).then(zero).otherwise("_value"))  # fmt: skip
+    cols = ["cum_revenue", "cum_margin", "cum_orders", "cum_repeat_revenue"]
     # Before the running sum, cum_orders is the number of orders starting that day: a date with
     # one is an order date. Once a customer has an order (cum_orders >= 1), the last marked row
     # at or before a row is the customer's own, so a plain forward_fill needs no window.
     new, total = pl.col("_new"), pl.col("cum_orders")
     day = pl.col("_day").forward_fill()
     daily = (
-        _daily(pl.concat([money, orders]), "_d", cols)
+        _daily(pl.concat([money, order_rows]), "_d", cols)
         .with_columns(*(pl.col(c).cum_sum().over(K) for c in cols), _new=total,
                       _day=pl.when(total > 0).then(pl.col(EV)))
         .with_columns(
@@ -88,17 +96,18 @@ def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
     # Every day from a customer's second order on either has its own median or follows one of
     # that customer's order days, so a plain forward_fill stays within the customer.
     return daily.select(K, EV, *cols, "last_order_date", "first_order_date",
-                        median_gap=pl.when(total >= 2).then(pl.col("median_gap").forward_fill()))
+                        median_gap=pl.when(total >= 2).then(pl.col("median_gap").forward_fill()))  # fmt: skip
 
 
 def _median_gaps(orders: pl.LazyFrame) -> pl.LazyFrame:
     """(_k, _event_date, median_gap) on each order date: the running median of the gaps between a
-    customer's consecutive orders, one row per order (so same-day orders give gaps of 0)."""
+    customer's consecutive orders, one row per order (so same-day orders give gaps of 0).
+    `orders`: one row per order (_k, _d), sorted by (_k, _d)."""
     p = _packed("_d")
     same = pl.col(K) == pl.col(K).shift(1)
     gap = pl.when(same).then((pl.col("_d") - pl.col("_d").shift(1)).dt.total_days()).cast(pl.Float64)
     return (
-        orders.select(K, "_d").sort(p)
+        orders.select(K, "_d")
         .with_columns(median_gap=gap.rolling_median(_NO_LIMIT, min_samples=1).over(K), _p=p)
         .filter(pl.col("_p") != pl.col("_p").shift(-1).fill_null(-1))  # the day's last order
         .select(K, pl.col("_d").alias(EV), "median_gap")

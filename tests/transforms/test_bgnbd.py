@@ -9,7 +9,6 @@ likelihood over the gamma(r, alpha) x beta(a, b) mixing distributions.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pytest
@@ -77,14 +76,13 @@ def test_loglik_matches_numerical_integration():
     assert bgnbd_loglik(R, ALPHA, A, B, 3, 5.0, 8.0)[0] == pytest.approx(_integrated_ll(3, 5.0, 8.0), abs=1e-9)
 
 
-@pytest.mark.skipif(not os.environ.get("CSI_CDNOW_SUMMARY"), reason="CDNOW data is not redistributed here; tests/run_tests.sh fetches it")
-def test_cdnow_published_parameters():
+def test_cdnow_published_parameters(cdnow):
     """FHL (2005): r=0.243, alpha=4.414, a=0.793, b=2.426 (weeks), LL=-9582.4.
 
-    Set CSI_CDNOW_SUMMARY to a CSV with columns ID,x,t_x,T,zbar (the CDNOW
-    1/10th sample summary, 2,357 customers, 39-week calibration period).
+    `cdnow` (tests/conftest.py) gives a CSV with columns ID,x,t_x,T,zbar (the CDNOW
+    1/10th sample summary, 2,357 customers, 39-week calibration period), or fails.
     """
-    d = np.loadtxt(os.environ["CSI_CDNOW_SUMMARY"], delimiter=",", skiprows=1)
+    d = np.loadtxt(cdnow.summary, delimiter=",", skiprows=1)
     fit = fit_bgnbd(d[:, 1], d[:, 2], d[:, 3])
     assert fit.converged and fit.status == "converged" and fit.n_customers == 2357
     for name in ("r", "alpha", "a", "b"):
