@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from csi.vocab import FILE_STATUSES, RUN_STATUSES
+from csi.vocab import SOURCES as SOURCE_VALUES
 from csi.warehouse.declare import NN, C, TableDecl
 
 SOURCES = ("sales", "surveys", "complaints")
@@ -27,7 +29,7 @@ OPS_PIPELINE_RUN = TableDecl(
         NN("status", "text", "loaded (rows in, marts pending), refreshed (marts in, checks and publish "
                              "pending), success (loaded, refreshed, checked and published), failed, or "
                              "interrupted (the run was killed before it finished and a later run replaced "
-                             "its rows: never count them)"),
+                             "its rows: never count them)", values=RUN_STATUSES),
         NN("started_at", "timestamp", "when the date's work began, business time (CSI_TIMEZONE)"),
         C("finished_at", "timestamp", "when the date reached its last status, business time"),
         C("duration_seconds", "double", "wall time"),
@@ -51,13 +53,13 @@ OPS_INGESTED_FILE = TableDecl(
     "ops_ingested_file", "ops", "One row per landing file seen by a drop: its hash and fate.",
     (
         NN("drop_date", "date", "the drop (dt=) the file came in"),
-        NN("source", "text", "sales, surveys or complaints"),
+        NN("source", "text", "sales, surveys or complaints", values=SOURCE_VALUES),
         NN("file_path", "text", "path relative to the landing dir"),
         NN("file_sha256", "text", "sha256 of the file's bytes"),
         NN("file_bytes", "bigint", "size in bytes"),
         NN("status", "text", "ingested, duplicate (same content as an earlier file), unreadable, "
                              "unsupported (not read: extension), refused (not read: symlink or outside the "
-                             "landing dir) or quarantined (whole file: bad header)"),
+                             "landing dir) or quarantined (whole file: bad header)", values=FILE_STATUSES),
         C("duplicate_of", "text", "the earlier file with the same sha256"),
         NN("rows", "bigint", "rows read: records, or answers of a wide survey export (0 if unread)"),
         NN("run_id", "text", "the run that recorded it"),
@@ -71,7 +73,7 @@ OPS_QUARANTINE = TableDecl(
     "unreadable file), with every reason.",
     (
         NN("drop_date", "date", "the drop the record came in"),
-        NN("source", "text", "sales, surveys or complaints"),
+        NN("source", "text", "sales, surveys or complaints", values=SOURCE_VALUES),
         NN("source_file", "text", "landing file, relative to the landing dir"),
         C("record_no", "bigint", "1-based record number; null when the whole file is unreadable"),
         C("raw_record", "text", "the record as delivered, JSON"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from csi import vocab
 from csi.settings import CustomerValueSettings
+from csi.warehouse import tables_ops
 from schemas import facts, landing_complaints, landing_sales
 from transforms import churn_backtest, rfm, value_tier
 
@@ -29,3 +30,4 @@ def test_the_copies_agree():
     assert tuple(landing_complaints.STATUSES) == vocab.COMPLAINT_STATUSES
     assert tuple(landing_sales.ORDER_TYPES) == vocab.ORDER_TYPES
     assert tuple(facts.NPS_CLASSES) == vocab.NPS_CLASSES
+    assert tables_ops.SOURCES == vocab.SOURCES
