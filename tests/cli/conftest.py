@@ -32,8 +32,11 @@ def cli_env(tmp_path) -> dict[str, str]:
 
 @pytest.fixture
 def csi(cli_env, tmp_path):
-    """Run `csi ARGS` in tmp_path with cli_env (plus `env` overrides); the completed process."""
-    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([str(CSI), *args], env={**cli_env, **(env or {})}, cwd=tmp_path,
+    """Run `csi ARGS` in tmp_path with cli_env plus `env` overrides (bare: no CSI_* variable at all,
+    the defaults relative to tmp_path); the completed process."""
+    def run(*args: str, env: dict[str, str] | None = None, bare: bool = False,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+        base = {k: v for k, v in cli_env.items() if not (bare and k.startswith("CSI_"))}
+        return subprocess.run([str(CSI), *args], env={**base, **(env or {})}, cwd=tmp_path,
                               capture_output=True, text=True, timeout=timeout)
     return run
