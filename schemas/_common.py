@@ -12,6 +12,8 @@ from typing import Annotated
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
+from schemas.reasons import RESERVED_SITE_ID
+
 # Naive business time, microseconds (docs/architecture.md "Data types").
 Timestamp = Annotated[pl.Datetime, "us", None]
 
@@ -23,3 +25,9 @@ def select(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
 
 def in_set(data: PolarsData, allowed: list[str] | tuple[str, ...] | frozenset[str]) -> pl.LazyFrame:
     return select(data, pl.col(data.key).is_in(sorted(allowed)))
+
+
+def not_reserved_site(data: PolarsData) -> pl.LazyFrame:
+    """False where the site id is the marts' all-sites key: any letter case and surrounding
+    blanks included, so that no delivered site can be mistaken for (or shown as) it."""
+    return select(data, pl.col(data.key).str.strip_chars().str.to_uppercase() != RESERVED_SITE_ID)

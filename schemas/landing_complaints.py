@@ -14,7 +14,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from schemas._common import Timestamp, in_set, select
+from schemas._common import Timestamp, in_set, not_reserved_site, select
 
 STATUSES = ("open", "in_progress", "resolved", "rejected", "closed")
 CHANNELS = ("phone", "email", "web", "store", "social")
@@ -56,6 +56,10 @@ class LandingComplaints(pa.DataFrameModel):
     class Config:
         strict = False  # lineage columns ride along
         coerce = False
+
+    @pa.check("site_id", name="reserved")
+    def _site_id(cls, data: PolarsData) -> pl.LazyFrame:
+        return not_reserved_site(data)
 
     @pa.check("status", name="not_allowed")
     def _status(cls, data: PolarsData) -> pl.LazyFrame:

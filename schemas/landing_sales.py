@@ -15,7 +15,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
-from schemas._common import Timestamp, in_set, select
+from schemas._common import Timestamp, in_set, not_reserved_site, select
 from schemas.iso4217 import ISO4217_ACTIVE
 
 ORDER_TYPES = ("sale", "return")
@@ -62,6 +62,10 @@ class LandingSales(pa.DataFrameModel):
     class Config:
         strict = False  # lineage columns ride along
         coerce = False
+
+    @pa.check("site_id", name="reserved")
+    def _site_id(cls, data: PolarsData) -> pl.LazyFrame:
+        return not_reserved_site(data)
 
     @pa.check("line_no", name="less_than_1")
     def _line_no(cls, data: PolarsData) -> pl.LazyFrame:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import pandera.polars as pa
 import polars as pl
+from pandera.api.polars.types import PolarsData
 
-from schemas._common import Timestamp
+from schemas._common import Timestamp, not_reserved_site
 
 KEY = ("response_id", "question_id")
 REQUIRED = ("response_id", "question_id", "site_id", "submitted_at")
@@ -37,6 +38,10 @@ class LandingSurveys(pa.DataFrameModel):
     class Config:
         strict = False  # lineage columns ride along
         coerce = False
+
+    @pa.check("site_id", name="reserved")
+    def _site_id(cls, data: PolarsData) -> pl.LazyFrame:
+        return not_reserved_site(data)
 
 
 def catalog_columns(catalog: pl.DataFrame) -> list[pl.Expr]:

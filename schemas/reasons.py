@@ -17,6 +17,16 @@ NOT_AN_INTEGER = "not_an_integer"
 NOT_A_TIMESTAMP = "not_a_timestamp"
 NOT_A_BOOLEAN = "not_a_boolean"
 DUPLICATE = "duplicate"
+RESERVED = "reserved"
+RESERVED_SITE_ID = "ALL"  # the all-sites key of the marts
+
+# Codes given while reading a file (csi.ingest, csi.pipeline.stage), not by validation.
+# A file-level code, and a record-level code with a detail, carry it in parentheses
+# after the code, e.g. "file:missing_column (cost)".
+FILE_UNREADABLE = "file:unreadable"
+FILE_DUPLICATE_COLUMN = "file:duplicate_column"
+FILE_MISSING_COLUMN = "file:missing_column"
+ENCODING_INVALID = "encoding:invalid"
 
 REASONS: dict[str, str] = {
     # sales
@@ -84,9 +94,23 @@ REASONS: dict[str, str] = {
     "compensation:missing": "compensation is empty",
     "compensation:not_a_number": "compensation is not a number",
     "compensation:negative": "compensation must be >= 0",
+    # every source
+    "site_id:reserved": "site_id is ALL (any case, blanks ignored), the marts' all-sites key",
+    # records that cannot be decoded or parsed (the rest of the file loads)
+    "encoding:invalid": "the record's bytes are not valid text in the file's encoding (shown as \\xNN)",
+    "record:malformed_json": "the JSONL line is not valid JSON",
+    "record:not_a_json_object": "the JSONL line is valid JSON but not an object",
+    "record:wrong_field_count": "the CSV record has more or fewer fields than the header",
+    "record:unterminated_quote": "a quoted CSV field is not closed on its line (only that line is rejected)",
+    "record:malformed_csv": "the CSV record is not valid CSV, e.g. text after a closing quote",
     # whole files and columns
     "file:unreadable": "the file cannot be read (corrupt or wrong format)",
+    "file:duplicate_column": "the header names a column twice: the file is quarantined whole",
+    "file:missing_column": "the file lacks a required column: the file is quarantined whole",
 }
+
+#: the codes csi.ingest and staging give; the others come from validation
+INGEST_CODES = frozenset(c for c in REASONS if c.split(":")[0] in ("file", "record", "encoding"))
 
 
 def column_missing(column: str) -> str:

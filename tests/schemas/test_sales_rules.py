@@ -30,6 +30,8 @@ CASES = [
     ({"order_type": "Sale"}, "order_type:not_sale_or_return"),
     ({"customer_id": ""}, "customer_id:missing"),
     ({"site_id": None}, "site_id:missing"),
+    ({"site_id": "ALL"}, "site_id:reserved"),  # the marts' all-sites key
+    ({"site_id": " all "}, "site_id:reserved"),  # any case, blanks ignored
     ({"ordered_at": ""}, "ordered_at:missing"),
     ({"ordered_at": "2026-02-30 10:00:00"}, "ordered_at:not_a_timestamp"),
     ({"ordered_at": "2026-01-05"}, "ordered_at:not_a_timestamp"),

@@ -23,6 +23,7 @@ CASES = [
     ({"question_id": None}, "question_id:missing"),
     ({"question_id": "nps_v2"}, "question_id:not_in_catalog"),
     ({"site_id": " "}, "site_id:missing"),
+    ({"site_id": "All"}, "site_id:reserved"),
     ({"submitted_at": None}, "submitted_at:missing"),
     ({"submitted_at": "yesterday"}, "submitted_at:not_a_timestamp"),
     ({"answer": None}, "answer:missing"),
