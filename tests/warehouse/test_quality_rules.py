@@ -3,6 +3,7 @@ and a failure names the table, the column, the rule, the row count and sample va
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import polars as pl
@@ -10,7 +11,7 @@ import polars as pl
 from csi.quality.checkpoint import run_checks
 from csi.settings import load_settings
 from csi.warehouse.ddl import create_schema
-from csi.warehouse.declare import TableDecl
+from csi.warehouse.declare import C, TableDecl
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables import table
 
@@ -84,3 +85,17 @@ def test_strict_bounds_sets_and_keys_fail_with_their_values(warehouse_url, tmp_p
         "fct_sales.quantity: values >= 1 (1 row, e.g. 0)",
         "mart_churn_backtest.risk_band: values in (ALL, low, medium, high) (1 row, e.g. 'extreme')",
     ]
+
+
+def test_an_expectation_that_cannot_run_fails_with_gx_s_reason(warehouse_url, tmp_path):
+    """A declared column the live table lacks (say, a migration not yet applied): a failure, not a crash."""
+    wh = Warehouse(warehouse_url)
+    try:
+        create_schema(wh)
+    finally:
+        wh.dispose()
+    kano = table("mart_kano_quarterly")
+    ghost = replace(kano, columns=(*kano.columns, C("ghost", "double", "not in the table", min=0)))
+    result = run_checks(load_settings(warehouse_url=warehouse_url, data_docs_dir=tmp_path / "docs"), tables=(ghost,))
+    (failure,) = result.failed
+    assert failure.startswith("mart_kano_quarterly.ghost: values >= 0 (error: ") and '"ghost"' in failure
