@@ -30,4 +30,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run --scale $(SCALE)
 
 clean:
-	rm -rf $(VENV) demo .csi warehouse.duckdb data_docs
+	rm -rf $(VENV) demo landing reports .csi warehouse.duckdb warehouse.duckdb.wal warehouse.read.duckdb data_docs
