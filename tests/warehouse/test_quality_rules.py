@@ -77,6 +77,9 @@ def test_strict_bounds_sets_and_keys_fail_with_their_values(warehouse_url, tmp_p
         "mart_churn_backtest": [
             {"as_of_date": day, "risk_band": "ALL", "customers": 2, "churned": 1, "churn_rate_pct": 50.0, "auc": 1.0},
             {"as_of_date": day, "risk_band": "extreme", "customers": 1, "churned": 1, "churn_rate_pct": 100.0}],
+        "mart_whale_curve": [  # points every 5 %
+            {"as_of_date": day, "rank_share_pct": 5, "customers": 1, "n_customers": 20},
+            {"as_of_date": day, "rank_share_pct": 7, "customers": 1, "n_customers": 20}],
     }, unkeyed=("fct_sales",))
     assert sorted(result.failed) == [
         "fct_sales.discount: values >= 0 and < 1 (1 row, e.g. 1.0)",
@@ -84,6 +87,8 @@ def test_strict_bounds_sets_and_keys_fail_with_their_values(warehouse_url, tmp_p
         "fct_sales.order_type: values in (sale, return) (1 row, e.g. 'refund')",
         "fct_sales.quantity: values >= 1 (1 row, e.g. 0)",
         "mart_churn_backtest.risk_band: values in (ALL, low, medium, high) (1 row, e.g. 'extreme')",
+        "mart_whale_curve.rank_share_pct: values in (5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 65, 70, "
+        "75, 80, 85, 90, 95, 100) (1 row, e.g. 7)",
     ]
 
 
