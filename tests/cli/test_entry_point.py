@@ -136,3 +136,30 @@ def test_a_run_failing_on_postgresql_never_shows_the_passwords(csi):
     output = done.stdout + done.stderr
     assert PW_USERINFO not in output and PW_QUERY not in output
     assert "password=***" in output  # the URL is named, masked
+
+
+@pytest.mark.parametrize("host_tz, business_tz", [("Etc/GMT-14", "Etc/GMT+12"), ("Etc/GMT+12", "Etc/GMT-14")])
+def test_the_future_is_judged_in_business_time_whatever_the_host_tz(cli_env, tmp_path, host_tz, business_tz):
+    """The host 26 hours ahead of business time, then 26 hours behind: business today is accepted,
+    business tomorrow refused, though the host's own date says otherwise for one of them."""
+    today = business_today(business_tz)
+    script = textwrap.dedent(f"""
+        from datetime import date
+        from csi.preflight import check_not_future
+        from csi.settings import ConfigError
+        for d in ("{today}", "{today + timedelta(days=1)}"):
+            try:
+                check_not_future(date.fromisoformat(d), "{business_tz}", allow_future=False, option="--date")
+                print(d, "accepted")
+            except ConfigError:
+                print(d, "refused")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], env={**cli_env, "TZ": host_tz}, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == [f"{today} accepted", f"{today + timedelta(days=1)} refused"], done.stderr
+
+
+def test_serve_checks_its_time_zone_before_starting_anything(csi):
+    done = csi("serve", "--timezone", "Asia/Shangai")
+    assert one_error_line(done) == ("csi: error: --timezone='Asia/Shangai' is not a known IANA time zone "
+                                    "(e.g. Asia/Shanghai, Europe/Berlin, UTC)")
