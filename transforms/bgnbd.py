@@ -17,7 +17,9 @@ evaluated as ln L = A1 + A2 + logaddexp(A3, A4) with
 A1 = lnG(r+x) - lnG(r) + r ln alpha, A2 = lnB(a, b+x) - lnB(a, b),
 A3 = -(r+x) ln(alpha+T), A4 = ln a - ln(b+x-1) - (r+x) ln(alpha+t_x) (x>0 only).
 The fit's objective and gradient are in ``bgnbd_likelihood``; predictions (P(alive),
-eq. 10 conditional expectation) are in ``bgnbd_predict``.
+eq. 10 conditional expectation) are in ``bgnbd_predict``. Parameter standard errors
+(METRICS 12) come from the inverse observed information, the analytic Hessian of the
+log-likelihood at the optimum (``bgnbd_standard_errors``).
 """
 
 from __future__ import annotations
@@ -115,3 +117,25 @@ def fit_bgnbd(frequency, recency, T, *, penalizer: float = 0.0, max_iter: int = 
     if not np.isfinite(ll):
         converged, status = False, "not_converged: non-finite log-likelihood"
     return BgNbdFit(r, alpha_s * scale, a, b, ll, n, converged, status, res.iterations)
+
+
+def bgnbd_standard_errors(fit: BgNbdFit, frequency, recency, T) -> dict[str, float]:
+    """Standard errors of r, alpha, a, b: sqrt of the diagonal of the inverse of the observed
+    information -d2 ln L / dparam2 (unpenalised, in the raw parameters, at the fit's values),
+    on the customers the fit was made on. NaN for every parameter when the fit has no usable
+    parameters or the information is not positive definite (no interior maximum)."""
+    nan = dict.fromkeys(_NAMES, float("nan"))
+    x, tx, t_age = validate_rft(frequency, recency, T)
+    params = np.array([fit.r, fit.alpha, fit.a, fit.b], dtype=float)
+    if x.size == 0 or not (np.all(np.isfinite(params)) and np.all(params > 0)):
+        return nan
+    mean_t = float(t_age.mean())
+    scale = mean_t if mean_t > 0 else 1.0  # the fit's internal time unit (alpha / scale)
+    p = params / np.array([1.0, scale, 1.0, 1.0])
+    _, g_theta, h_theta = BgNbdObjective(x, tx / scale, t_age / scale)(np.log(p), hess=True)
+    # d2/dtheta2 = P H P + diag(P g) for theta = ln p: undo the chain rule to the raw parameters
+    info = -x.size * (h_theta - np.diag(g_theta)) / np.outer(p, p)
+    if not np.all(np.isfinite(info)) or np.linalg.eigvalsh(info)[0] <= 0:
+        return nan
+    se = np.sqrt(np.diag(np.linalg.inv(info))) * np.array([1.0, scale, 1.0, 1.0])
+    return dict(zip(_NAMES, se.tolist(), strict=True))
