@@ -133,15 +133,16 @@ def build_acsi_model(
 
 
 def sat_weights(
-    mart: pl.LazyFrame, construct: str = "SAT", model_name: str | None = None, site_id: str | None = "ALL"
+    mart: pl.LazyFrame, construct: str, model_name: str | None = None, site_id: str | None = None
 ) -> pl.LazyFrame:
     """(quarter, site_id, item, weight): the index construct's normalised weights (sum 1).
 
-    These are the construct's outer weights normalised to sum 1 (METRICS 2 and 5), the
-    weights of its 0-100 index, for apply_model_weights.
-    Only cells whose model was estimated ('ok') have weights. site_id defaults to 'ALL'
-    because apply_model_weights joins on (quarter, item) and applies one weighting to
-    every site row of the quarter; pass site_id=None for every reported site.
+    `construct` is the configured model's index construct (SatisfactionModel.index_construct),
+    `model_name` its name (mart rows of another model are left out). These are the construct's
+    outer weights normalised to sum 1 (METRICS 2 and 5), the weights of its 0-100 index, for
+    satisfaction_model_weights.apply_model_weights, which uses a site's own weights where
+    they exist and the 'ALL' ones otherwise. Only cells whose model was estimated ('ok') have
+    weights; site_id=None keeps every reported site, a site_id only that one.
     """
     sel = mart.filter(
         (pl.col("kind") == "index_weight") & (pl.col("construct") == construct) & (pl.col("status") == "ok")

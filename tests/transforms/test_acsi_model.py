@@ -14,12 +14,13 @@ from transforms.acsi_model import MART_SCHEMA, build_acsi_model, complete_respon
 from transforms.pls_pm import estimate
 
 MODEL = load_model("acsi")
+ECSI = load_model("ecsi")
 CATALOG = load_catalog(CONFIG_DIR / "instruments.yaml").lazy()
 
 
-def _answers(seed: int = 11) -> pl.DataFrame:
-    """EXP -> PQ -> PV -> SAT -> (COMP, LOY) with 1-10 items; Q1 2026: sites S1 300, S2 250,
-    S3 50 complete responses plus 40 incomplete; Q2 2026: 60 complete responses."""
+def _answers(seed: int = 11, model=MODEL) -> pl.DataFrame:
+    """EXP -> PQ -> PV -> SAT -> (COMP, LOY) with 1-10 items (ECSI: and an IMG); Q1 2026: sites
+    S1 300, S2 250, S3 50 complete responses plus 40 incomplete; Q2 2026: 60 complete responses."""
     rng = np.random.default_rng(seed)
     rows = []
     plan = [(datetime(2026, 1, 5), "S1", 300), (datetime(2026, 2, 1), "S2", 250),
@@ -34,14 +35,17 @@ def _answers(seed: int = 11) -> pl.DataFrame:
         comp = (rng.normal(size=n) - 0.8 * sat > 0.8).astype(float)
         loy = 0.6 * sat - 0.2 * comp + rng.normal(scale=0.7, size=n)
         latent = {"EXP": exp, "PQ": pq, "PV": pv, "SAT": sat, "LOY": loy}
+        if "IMG" in model.constructs:  # ECSI (drawn only then: the ACSI data stay as they were)
+            latent |= {"IMG": 0.5 * exp + rng.normal(scale=0.8, size=n), "COMP": -0.8 * sat + rng.normal(size=n)}
+        incomplete = model.constructs["PV"][-1]
         for r in range(n):
             rid += 1
             ts = start + timedelta(hours=r)
-            for construct, items in MODEL.constructs.items():
+            for construct, items in model.constructs.items():
                 for item in items:
-                    if r >= count and item == "acsi_pv_q_price":
+                    if r >= count and item == incomplete:
                         continue  # incomplete response
-                    if construct == "COMP":
+                    if item == "acsi_complained":  # 0/1
                         value = comp[r]
                     else:
                         raw = 7 + 1.3 * latent[construct][r] + rng.normal(0, 0.8)
@@ -104,8 +108,9 @@ def test_row_kinds_and_paths(mart, answers):
 
 
 def test_sat_weights(mart):
-    assert sat_weights(mart.lazy()).collect()["site_id"].unique().to_list() == ["ALL"]
-    w = sat_weights(mart.lazy(), site_id=None).collect()
+    assert sat_weights(mart.lazy(), "SAT", site_id="ALL").collect()["site_id"].unique().to_list() == ["ALL"]
+    assert sat_weights(mart.lazy(), "SAT", model_name="ecsi").collect().is_empty()  # another model's rows
+    w = sat_weights(mart.lazy(), MODEL.index_construct, MODEL.name).collect()
     assert w.columns == ["quarter", "site_id", "item", "weight"]
     assert w.schema["quarter"] == pl.Date
     sums = w.group_by("quarter", "site_id").agg(pl.col("weight").sum()).sort("site_id")
@@ -113,28 +118,41 @@ def test_sat_weights(mart):
     assert set(w["item"]) == set(MODEL.constructs["SAT"])
 
 
-def test_sat_weights_feed_apply_model_weights(mart, answers):
-    """The colleague's apply_model_weights reproduces the mart's SAT index from these weights."""
+def _one_month(answers: pl.DataFrame, model, quarter: date) -> pl.DataFrame:
+    """The quarter's complete responses (long), all dated on the quarter's first day, so that one
+    month's cells hold exactly the responses of the quarter's model."""
+    wide = complete_responses(answers.lazy(), model.items).collect().filter(pl.col("quarter") == quarter)
+    keep = answers.filter(pl.col("response_id").is_in(wide["response_id"].implode()))
+    return keep.with_columns(submitted_at=pl.lit(datetime(quarter.year, quarter.month, 1)))
+
+
+@pytest.mark.parametrize("model", [MODEL, ECSI], ids=["acsi", "ecsi"])
+def test_sat_weights_feed_apply_model_weights(model, answers):
+    """apply_model_weights reproduces the model's own index of its index construct, per site where
+    the site model is estimated (S1, S2), with the pooled weights elsewhere (S3: 50 responses)."""
     from transforms.satisfaction_monthly import apply_model_weights
 
-    q1 = (
-        complete_responses(answers.lazy(), MODEL.items)
-        .collect()
-        .filter(pl.col("quarter") == date(2026, 1, 1))
-    )
-    sat = MODEL.constructs["SAT"]
-    cell = pl.LazyFrame(
-        {"month": [date(2026, 1, 1)], "site_id": ["ALL"], "acsi_index_model": [None]},
-        schema_overrides={"acsi_index_model": pl.Float64},
-    ).with_columns(
-        *[pl.lit(q1.height).alias(f"{i}_n") for i in sat],
-        *[pl.lit(q1[i].sum()).alias(f"{i}_sum") for i in sat],
-    )
-    out = apply_model_weights(cell, sat_weights(mart.lazy()), items=sat).collect()
-    index = mart.filter(
-        (pl.col("kind") == "index") & (pl.col("construct") == "SAT") & (pl.col("site_id") == "ALL")
-    )["estimate"][0]
-    assert out["acsi_index_model"][0] == pytest.approx(index)
+    data = answers if model is MODEL else _answers(model=ECSI)
+    q1 = date(2026, 1, 1)
+    mart = build_acsi_model(data.lazy(), model, CATALOG, quarters=[q1], resamples=0).collect()
+    month = _one_month(data, model, q1)
+    cells = pl.LazyFrame({"month": [q1] * 4, "site_id": ["ALL", "S1", "S2", "S3"], "acsi_index_model": [None] * 4},
+                         schema_overrides={"acsi_index_model": pl.Float64})  # fmt: skip
+    weights = sat_weights(mart.lazy(), model.index_construct, model.name)
+    out = apply_model_weights(cells, weights, month.lazy(), CATALOG).collect()
+    got = dict(zip(out["site_id"], out["acsi_index_model"], strict=True))
+    index = mart.filter((pl.col("kind") == "index") & (pl.col("construct") == model.index_construct))
+    own = dict(zip(index["site_id"], index["estimate"], strict=True))
+    assert sorted(own) == ["ALL", "S1", "S2"]
+    for site in ("ALL", "S1", "S2"):
+        assert got[site] == pytest.approx(own[site], rel=1e-9), site
+    # S3 by hand: the pooled weights (sum 1) on S3's item means, (mean - 1) / 9 * 100 on 1-10 items
+    pooled = weights.filter(pl.col("site_id") == "ALL").collect()
+    s3 = month.filter(pl.col("site_id") == "S3").group_by("question_id").agg(pl.col("answer").mean())
+    means = dict(zip(s3["question_id"], s3["answer"], strict=True))
+    by_hand = sum(w * (means[i] - 1) / 9 * 100 for i, w in zip(pooled["item"], pooled["weight"], strict=True))
+    assert got["S3"] == pytest.approx(by_hand, rel=1e-12)
+    assert set(pooled["item"]) == set(model.constructs[model.index_construct])
 
 
 def test_all_quarters_when_none_given(answers):

@@ -165,6 +165,11 @@ def test_no_previous_month_gives_null_delta():
     assert cell(out, date(2026, 3, 1), "A", "nps_prev", "nps_delta", "nps_change_significant") == (None,) * 3
 
 
+def weights(quarter: date, site: str, items: list[str], values: list[float]) -> pl.LazyFrame:
+    return pl.LazyFrame({"quarter": [quarter] * len(items), "site_id": [site] * len(items), "item": items,
+                         "weight": values})  # fmt: skip
+
+
 def test_apply_model_weights_normalises_the_quarters_weights():
     t = datetime(2026, 1, 20)
     ans = (
@@ -174,22 +179,54 @@ def test_apply_model_weights_normalises_the_quarters_weights():
         + answers("A", "acsi_sat_overall", [10], datetime(2026, 4, 2))  # Q2: no weights -> null
     )
     mart = build([], ans)
-    weights = pl.LazyFrame(
-        {
-            "quarter": [JAN] * 3,
-            "item": ["acsi_sat_overall", "acsi_sat_confirm", "acsi_sat_ideal"],
-            "weight": [1.0, 1.0, 2.0],
-        },  # fmt: skip
-    )
-    out = apply_model_weights(mart.lazy(), weights).collect()
+    sat = ["acsi_sat_overall", "acsi_sat_confirm", "acsi_sat_ideal"]
+    pooled = weights(JAN, "ALL", sat, [1.0, 1.0, 2.0]).drop("site_id")  # no site_id: the 'ALL' weights
+    a = pl.LazyFrame(ans, schema=ANSWER_SCHEMA, orient="row")
+    out = apply_model_weights(mart.lazy(), pooled, a, CATALOG).collect()
     assert out.columns == mart.columns
-    # 0.25 * 800/9 + 0.25 * 0 + 0.5 * 50 = 425 / 9
+    # 0.25 * 800/9 + 0.25 * 0 + 0.5 * 50 = 425 / 9, for A and for ALL (A's answers only)
     assert cell(out, JAN, "A", "acsi_index_model")[0] == pytest.approx(425 / 9)
+    assert cell(out, JAN, "ALL", "acsi_index_model")[0] == pytest.approx(425 / 9)
     assert cell(out, date(2026, 4, 1), "A", "acsi_index_model") == (None,)
-    # weights with a site_id column: only the pooled model's ('ALL') rows are used
-    per_site = pl.concat([weights.with_columns(site_id=pl.lit("ALL")), weights.with_columns(site_id=pl.lit("A"))])
-    again = apply_model_weights(mart.lazy(), per_site).collect()
-    assert cell(again, JAN, "A", "acsi_index_model")[0] == pytest.approx(425 / 9)
+
+
+def test_ecsi_index_with_site_weights_where_the_site_model_is_estimated():
+    # The configured model is ECSI: its index construct's items are ecsi_sat_1..3 (not columns of
+    # the mart), answered on 1-10. January:
+    #   A: sat_1 10, 8 (mean 9 -> 800/9); sat_2 1 (0); sat_3 4, 7 (5.5 -> 50)
+    #   B: sat_1 1 (0); sat_2 10 (100); sat_3 10 (100)
+    #   ALL: sat_1 mean 19/3 (-> 1600/27); sat_2 5.5 (50); sat_3 7 (200/3)
+    # Q1 weights: ALL 1, 1, 2 (-> 0.25, 0.25, 0.5); A's own model 1, 1, 0 (-> 0.5, 0.5, 0); B has none.
+    #   A = 0.5 * 800/9 = 400/9 (its own weights); B = 0.25 * 100 + 0.5 * 100 = 75 (pooled weights);
+    #   ALL = 0.25 * 1600/27 + 0.25 * 50 + 0.5 * 200/3 = 1637.5 / 27.
+    # February: A answers sat_1 and sat_2 only -> a weighted item without answer -> null (for A's own
+    # weights sat_3 weighs 0, still no answer: null).
+    jan, feb = datetime(2026, 1, 20), datetime(2026, 2, 3)
+    resp = responses("A", [9], jan) + responses("B", [9], jan) + responses("A", [9], feb)
+    ans = (
+        answers("A", "ecsi_sat_1", [10, 8], jan) + answers("A", "ecsi_sat_2", [1], jan)
+        + answers("A", "ecsi_sat_3", [4, 7], jan) + answers("B", "ecsi_sat_1", [1], jan)
+        + answers("B", "ecsi_sat_2", [10], jan) + answers("B", "ecsi_sat_3", [10], jan)
+        + answers("A", "ecsi_sat_1", [5], feb) + answers("A", "ecsi_sat_2", [5], feb)
+    )  # fmt: skip
+    mart = build(resp, ans)
+    sat = ["ecsi_sat_1", "ecsi_sat_2", "ecsi_sat_3"]
+    w = pl.concat([weights(JAN, "ALL", sat, [1.0, 1.0, 2.0]), weights(JAN, "A", sat, [1.0, 1.0, 0.0])])
+    out = apply_model_weights(mart.lazy(), w, pl.LazyFrame(ans, schema=ANSWER_SCHEMA, orient="row"), CATALOG)
+    out = out.collect()
+    MartSatisfactionMonthly.validate(out)
+    assert cell(out, JAN, "A", "acsi_index_model")[0] == pytest.approx(400 / 9, rel=1e-12)
+    assert cell(out, JAN, "B", "acsi_index_model")[0] == pytest.approx(75.0, rel=1e-12)
+    assert cell(out, JAN, "ALL", "acsi_index_model")[0] == pytest.approx(1637.5 / 27, rel=1e-12)
+    assert cell(out, FEB, "A", "acsi_index_model") == (None,)
+    assert cell(out, JAN, "A", "acsi_index_equal") == (None,)  # the equal-weights index is ACSI's items
+
+
+def test_weighted_item_missing_from_the_catalog_is_refused():
+    mart = build(responses("A", [9], datetime(2026, 1, 20)))
+    w = weights(JAN, "ALL", ["no_such_item"], [1.0])
+    with pytest.raises(ValueError, match=r"catalog: no scale for the weighted item\(s\) \['no_such_item'\]"):
+        apply_model_weights(mart.lazy(), w, pl.LazyFrame(schema=ANSWER_SCHEMA), CATALOG)
 
 
 def test_missing_column_raises_clear_error():
