@@ -209,6 +209,8 @@ class BackfillProgress:
         if kind == "phase":
             if event.get("state") not in ("start", "end"):
                 return
+            if event["state"] == "end" and event.get("phase") != self.phase:
+                return  # a late end of an earlier phase never hides the one running
             self.phase, self.phase_state = str(event["phase"]), event["state"]
             if self.phase_state == "start":
                 self.phase_started_at = self.clock()

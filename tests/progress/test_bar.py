@@ -51,6 +51,7 @@ def test_the_bar_names_each_phase_with_its_time_and_counts_the_dates():
         assert "planning… 0:00:00" in showing(buf)
         progress.emit(phase("plan", "end"))
         progress.emit(phase("load", "start"))
+        progress.emit(phase("plan", "end"))  # late: ignored
         assert "loading dates…" in showing(buf) and "ETA" not in showing(buf)  # no pace before a date
         now[0] += 30
         progress.emit({"event": "date", "business_date": "2026-01-28", "status": "loaded"})
@@ -91,7 +92,6 @@ def test_a_log_record_while_the_bar_is_live_prints_on_its_own_line():
             progress.emit(phase("prefect", "start"))
             logger.warning("Starting temporary server on http://127.0.0.1:8123")
             assert handler.stream is not buf  # routed through the bar's console meanwhile
-            progress.emit(phase("report", "end"))
             assert bar.counter.total == 0
         assert handler.stream is buf  # and given back afterwards
         logger.warning("after the bar")
@@ -114,6 +114,7 @@ with progress.BackfillProgress(console):
     logging.getLogger("x").warning("a log line")
     subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('a child line' + chr(10))"], check=True)
     os.write(2, b"a raw line" + bytes([10]))
+    progress.emit({"event": "phase", "phase": "report", "state": "start"})
     progress.emit({"event": "phase", "phase": "report", "state": "end"})
 print("after the bar")
 """
