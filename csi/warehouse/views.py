@@ -73,6 +73,22 @@ V_OPS_QUARANTINE = View(
 )
 
 
+# one per csi.vocab.RUN_STATUSES (tests/warehouse/test_views.py holds them equal)
+RUN_STATUS_LABELS = {
+    "loaded": "rows loaded; marts, checks and publish pending",
+    "refreshed": "marts refreshed; checks and publish pending",
+    "success": "loaded, marts refreshed, checked and published",
+    "failed": "failed (see error)",
+    "interrupted": "interrupted: killed before it finished, a later run replaced its rows",
+    "running": "in progress",  # written by earlier versions
+    "skipped": "skipped: input unchanged",  # written by earlier versions
+}
+
+
+def _status_labels() -> str:
+    return " ".join(f"WHEN {literal(code)} THEN {literal(label)}" for code, label in RUN_STATUS_LABELS.items())
+
+
 def _sum(suffix: str) -> str:
     return " + ".join(f"{s}_{suffix}" for s in SOURCES)
 
@@ -84,14 +100,7 @@ _FILES_QUARANTINED = " + ".join(c for c in ("files_unreadable", "files_quarantin
 
 V_PIPELINE_RUNS = View(
     "v_pipeline_runs",
-    "SELECT business_date, status, CASE status "
-    "WHEN 'success' THEN 'loaded, marts refreshed, checked and published' "
-    "WHEN 'loaded' THEN 'rows loaded; marts, checks and publish pending' "
-    "WHEN 'refreshed' THEN 'marts refreshed; checks and publish pending' "
-    "WHEN 'failed' THEN 'failed (see error)' "
-    "WHEN 'interrupted' THEN 'interrupted: killed before it finished, a later run replaced its rows' "
-    "WHEN 'running' THEN 'in progress' WHEN 'skipped' THEN 'skipped: input unchanged' "
-    "ELSE status END AS status_label, "
+    f"SELECT business_date, status, CASE status {_status_labels()} ELSE status END AS status_label, "
     "started_at, finished_at, duration_seconds, stage_seconds, load_seconds, marts_seconds, "
     f"{', '.join(_FILE_COUNTS)}, "
     f"{_sum('rows_read')} AS rows_read, {_sum('rows_loaded')} AS rows_loaded, "

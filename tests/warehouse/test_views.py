@@ -10,12 +10,13 @@ import polars as pl
 import pytest
 
 from csi.settings import load_settings
+from csi.vocab import RUN_STATUSES
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.publish import publish
 from csi.warehouse.tables_ops import OPS_PIPELINE_RUN, OPS_QUARANTINE
 from csi.warehouse.view import View
-from csi.warehouse.views import VIEWS
+from csi.warehouse.views import RUN_STATUS_LABELS, VIEWS
 
 DUCKDB_COMMENTS = ("SELECT table_name, column_name, comment FROM duckdb_columns() "
                    "WHERE database_name = current_database() AND table_name IN ({names})")
@@ -74,6 +75,10 @@ def test_a_column_nobody_describes_is_named():
     assert view.column_comment("run_id") == "the run that quarantined it"
     with pytest.raises(ValueError, match="view v_x: column b has no comment .*sources: ops_quarantine"):
         view.column_comment("b")
+
+
+def test_every_run_status_has_a_label():
+    assert sorted(RUN_STATUS_LABELS) == sorted(RUN_STATUSES)
 
 
 def _run_row(**counts) -> dict:
