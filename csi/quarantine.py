@@ -39,7 +39,7 @@ import polars as pl
 from csi import casting
 from csi import quarantine_checks as checks
 from schemas import landing_complaints, landing_sales, landing_surveys
-from schemas.reasons import DUPLICATE
+from schemas.reasons import DUPLICATE, FILE_MISSING_COLUMN
 
 LINEAGE = ("source_file", "record_no", "raw_record", "drop_date")
 QUARANTINE_SCHEMA = {
@@ -104,6 +104,15 @@ def validate(source: str, landing: pl.DataFrame, catalog: pl.DataFrame, run_star
         .cast(QUARANTINE_SCHEMA)
     )
     return Validated(valid, quarantined.collect(engine=_ENGINE))
+
+
+def file_reason(source: str, columns: list[str]) -> str | None:
+    """The reason a file of ``source`` with these (read, melted) columns is quarantined
+    whole, e.g. ``file:missing_column (cost, revenue)``; None when it has every required
+    column. Its rows would all fail the same way: one row says it once."""
+    spec = _SOURCES[source][1]
+    lacking = [c for c in spec.REQUIRED if c not in columns]
+    return f"{FILE_MISSING_COLUMN} ({', '.join(lacking)})" if lacking else None
 
 
 @lru_cache(maxsize=64)
