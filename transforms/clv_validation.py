@@ -102,7 +102,8 @@ def clv_validation(
     x, tx, t_age = (cust[c].to_numpy().astype(float) for c in ("frequency", "recency_days", "t_days"))
     if cust.is_empty():
         rows = [{**base, "frequency_bin": "total", "customers": 0, "status": "no customers before the calibration end"}]
-        return ClvValidation(pl.DataFrame(rows, schema=VALIDATION_SCHEMA), cust.with_columns(predicted=None), None)
+        empty = cust.with_columns(pl.lit(None, dtype=pl.Float64).alias("predicted"))
+        return ClvValidation(pl.DataFrame(rows, schema=VALIDATION_SCHEMA), empty, None)
     if fit is None:
         fit = fit_bgnbd(x, tx, t_age, penalizer=penalizer)
     status = fit.status
@@ -112,18 +113,18 @@ def clv_validation(
             predicted = expected_purchases(fit, float(holdout_days), x, tx, t_age)
         except (ValueError, ArithmeticError) as exc:
             status = f"prediction failed: {exc}"
-    cust = cust.with_columns(predicted=pl.Series(predicted, dtype=pl.Float64) if predicted is not None else None)
-    cust = cust.with_columns(pl.col("predicted").cast(pl.Float64))
+    cust = cust.with_columns(
+        pl.Series("predicted", predicted, dtype=pl.Float64)
+        if predicted is not None
+        else pl.lit(None, dtype=pl.Float64).alias("predicted")
+    )
     labels = [str(k) for k in range(TOP_BIN)] + [f"{TOP_BIN}+"]
-    per_bin = (
-        cust.group_by(_bin_label(pl.col("frequency")).alias("frequency_bin"))
-        .agg(
-            pl.len().cast(pl.Int64).alias("customers"),
-            pl.col("actual").mean().alias("actual_mean"),
-            pl.col("predicted").mean().alias("predicted_mean"),
-            pl.col("actual").sum().cast(pl.Int64).alias("actual_orders"),
-            pl.col("predicted").sum().alias("predicted_orders"),
-        )
+    per_bin = cust.group_by(_bin_label(pl.col("frequency")).alias("frequency_bin")).agg(
+        pl.len().cast(pl.Int64).alias("customers"),
+        pl.col("actual").mean().alias("actual_mean"),
+        pl.col("predicted").mean().alias("predicted_mean"),
+        pl.col("actual").sum().cast(pl.Int64).alias("actual_orders"),
+        pl.col("predicted").sum().alias("predicted_orders"),
     )
     grid = pl.DataFrame({"frequency_bin": labels})
     bins = grid.join(per_bin, on="frequency_bin", how="left").with_columns(
