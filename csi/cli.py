@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true",
                      help="accepted for symmetry with backfill; a run always re-runs its date")
     run.add_argument("--allow-future", action="store_true", help=FUTURE_HELP)
+    run.add_argument("--no-progress", action="store_true", help="no progress bar (none either when not a terminal)")
     _wait_option(run)
 
     bf = sub.add_parser("backfill", help="every date in a range", description=BACKFILL_HELP, **raw)
@@ -136,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="an existing Dask scheduler (with --runner dask; default: a LocalCluster of --workers processes)",
     )
-    bf.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bf.add_argument("--no-progress", action="store_true", help="no progress bar (none either when not a terminal)")
     _wait_option(bf)
 
     gen = sub.add_parser("generate", help="write realistic sample landing data",

@@ -67,12 +67,13 @@ def test_a_failed_run_exits_1_and_names_the_date_with_the_first_line_of_its_erro
         "checks": None,
         "published": None,
         "seconds": 2.0,
+        "wall_seconds": 13.46,  # Prefect's start included (call_flow)
     }
     code, text = printed(result)
     assert code == 1
     lines = [line.rstrip() for line in text.splitlines()]
     assert lines[0].strip() == "csi run 2026-01-05"
-    assert "dates: 1  success: 0  skipped: 0  failed: 1  |  rows loaded: 0  quarantined: 1  |  2.0 s" in lines
+    assert "dates: 1  success: 0  skipped: 0  failed: 1  |  rows loaded: 0  quarantined: 1  |  13.5 s" in lines
     assert "failed 2026-01-05: no drop for 2026-01-05: expected sales/dt=2026-01-05" in lines
     assert "quality checks: not run" in lines
     assert not any(line.startswith(("read-only copy", "time:", "not read", "bad folder")) for line in lines)
