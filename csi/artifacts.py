@@ -22,7 +22,7 @@ def quarantine_rows(result: dict) -> list[dict]:
 
 def summary_markdown(result: dict, title: str) -> str:
     dates = result["dates"]
-    statuses = Counter(r["status"] for r in dates)
+    statuses = Counter("success" if r["status"] == "loaded" else r["status"] for r in dates)
     read = {s: sum((r.get("rows_read") or {}).get(s, 0) for r in dates) for s in SOURCES}
     loaded = {s: sum((r.get("rows_loaded") or {}).get(s, 0) for r in dates) for s in SOURCES}
     bad = {s: sum((r.get("rows_quarantined") or {}).get(s, 0) for r in dates) for s in SOURCES}
@@ -32,7 +32,7 @@ def summary_markdown(result: dict, title: str) -> str:
     lines = [
         f"# {title}",
         "",
-        f"**{len(dates)} date(s)**: loaded {statuses.get('loaded', 0)}, skipped {statuses.get('skipped', 0)}, "
+        f"**{len(dates)} date(s)**: success {statuses.get('success', 0)}, skipped {statuses.get('skipped', 0)}, "
         f"failed {statuses.get('failed', 0)}. Duration {result.get('seconds', 0):.1f} s.",
         "",
         "| source | rows read | rows loaded | rows quarantined |",
@@ -49,6 +49,15 @@ def summary_markdown(result: dict, title: str) -> str:
         lines.append(f"**Marts refreshed** ({sum(marts.values()):.1f} s): " + ", ".join(f"`{name}`" for name in marts))
     else:
         lines.append("**Marts refreshed**: none (nothing loaded)")
+    not_read = [(r["business_date"], f) for r in dates for f in r.get("problem_files") or []]
+    folders = result.get("bad_folders") or []
+    if not_read or folders:
+        lines += ["", "**Files and folders not loaded** (see `ops_ingested_file`):", ""]
+        lines += [f"- {d}: `{f['path']}` {f['status']}: {f.get('why') or ''}" for d, f in not_read]
+        lines += [f"- `{f['path']}`: not a drop folder ({f['why']})" for f in folders]
+    published = result.get("published")
+    if published:
+        lines += ["", f"**Read-only copy for BI**: `{published}`"]
     failed = [r for r in dates if r["status"] == "failed"]
     if failed:
         lines += ["", "**Failed dates** (re-run the same command: only these run again):", ""]

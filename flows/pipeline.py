@@ -114,6 +114,7 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
     loaded, the marts refreshed, the checks passed and the read-only copy published; a
     run after a crash finishes what the crashed run left (csi.pipeline.steps)."""
     logger = get_run_logger()
+    progress.emit({"event": "phase", "phase": "prefect", "state": "end"})  # the CLI said "start"
     crash_point("flow_start")
     settings = load_settings()
     t0 = time.perf_counter()

@@ -80,7 +80,9 @@ def refresh_satisfaction(tx: Tx, settings: Settings, since: date) -> None:
     cfg = settings.satisfaction
     mart = build_satisfaction_monthly(answers, responses, _catalog(settings), None, cfg.low_sample_n, cfg.z_value)
     model = tx.read_table(sat.MART_ACSI_MODEL, "quarter >= :q", {"q": quarter_start(m0)}).lazy()
-    mart = apply_model_weights(mart, sat_weights(model))
+    index = load_model(settings.acsi_model.model)  # the configured model names its index construct
+    mart = apply_model_weights(mart, sat_weights(model, index.index_construct, index.name), answers,
+                               _catalog(settings))
     replace_from(tx, sat.MART_SATISFACTION_MONTHLY, mart, m0)
 
 

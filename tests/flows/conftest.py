@@ -87,7 +87,7 @@ def reference_digests(prefect_harness, tmp_path_factory):
         from flows.pipeline import backfill_flow
 
         result = backfill_flow(start=START, end=END, workers=1)
-        assert {r["status"] for r in result["dates"]} == {"loaded"}
+        assert {r["status"] for r in result["dates"]} == {"success"}
         return digests(url)
     finally:
         mp.undo()

@@ -11,7 +11,7 @@ from csi import artifacts, progress
 
 RESULT = {
     "dates": [
-        {"business_date": "2026-01-30", "status": "loaded", "rows_read": {"sales": 4, "surveys": 4},
+        {"business_date": "2026-01-30", "status": "success", "rows_read": {"sales": 4, "surveys": 4},
          "rows_loaded": {"sales": 3, "surveys": 2}, "rows_quarantined": {"sales": 1, "surveys": 2},
          "top_reasons": [["response_id+question_id:duplicate", 2], ["quantity:not_positive", 1]]},
         {"business_date": "2026-01-31", "status": "skipped"},
@@ -24,7 +24,7 @@ RESULT = {
 
 def test_summary_markdown():
     text = artifacts.summary_markdown(RESULT, "csi backfill")
-    assert "**3 date(s)**: loaded 1, skipped 1, failed 1. Duration 12.5 s." in text
+    assert "**3 date(s)**: success 1, skipped 1, failed 1. Duration 12.5 s." in text
     assert "| sales | 4 | 3 | 1 |" in text and "| complaints | 0 | 0 | 0 |" in text
     assert "- `response_id+question_id:duplicate`: 2" in text
     assert "`mart_satisfaction_monthly`" in text
@@ -63,7 +63,7 @@ def test_nightly_run_defaults_to_yesterday_and_publishes_artifacts(flow_env, mon
     landing.build(flow_env["landing"])
     monkeypatch.setattr(pipeline, "yesterday", lambda tz: date(2026, 1, 30))
     result = pipeline.run_flow()
-    assert [(r["business_date"], r["status"]) for r in result["dates"]] == [("2026-01-30", "loaded")]
+    assert [(r["business_date"], r["status"]) for r in result["dates"]] == [("2026-01-30", "success")]
 
     async def latest(key):
         async with get_client() as client:

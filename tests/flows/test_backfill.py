@@ -57,7 +57,7 @@ def test_parallel_backfill_equals_serial_whatever_order_staging_finishes(flow_en
     monkeypatch.setattr(steps, "stage", slow_stage)
     monkeypatch.setattr(steps, "load", recording_load)
     result = backfill_flow(start=START, end=END, workers=2)
-    assert set(statuses(result).values()) == {"loaded"}
+    assert set(statuses(result).values()) == {"success"}
     assert staged[0] != DATES[0]  # staging finished out of date order ...
     assert loaded == [d.isoformat() for d in DATES]  # ... the loads still ran one at a time, in date order
     assert digests(flow_env["url"]) == reference_digests
@@ -71,17 +71,17 @@ def test_failed_date_is_reported_and_a_rerun_picks_up_only_it(flow_env, tmp_path
     events = []
     with progress.listening(events.append):
         first = backfill_flow(start=START, end=END, workers=2)
-    assert statuses(first) == {START: "loaded", DATES[1].isoformat(): "failed", END: "loaded"}
+    assert statuses(first) == {START: "success", DATES[1].isoformat(): "failed", END: "success"}
     assert "no drop for 2026-01-31" in first["dates"][1]["error"]
     assert events[0] == {"event": "planned", "total": 3}
-    assert sorted(e["status"] for e in events[1:]) == ["failed", "loaded", "loaded"]
+    assert sorted(e["status"] for e in events[1:]) == ["failed", "success", "success"]
     runs = read_table(flow_env["url"], "SELECT business_date, status FROM ops_pipeline_run ORDER BY 1")
     assert runs.rows() == [(DATES[0], "success"), (DATES[1], "failed"), (DATES[2], "success")]
 
     for source in ("sales", "complaints"):  # fixed: the drop arrives
         shutil.move(hidden / source, flow_env["landing"] / source / f"dt={DATES[1]}")
     second = backfill_flow(start=START, end=END, workers=2)
-    assert statuses(second) == {START: "skipped", DATES[1].isoformat(): "loaded", END: "skipped"}
+    assert statuses(second) == {START: "skipped", DATES[1].isoformat(): "success", END: "skipped"}
 
 
 def test_cli_exit_status_is_1_when_a_date_failed_and_0_otherwise(flow_env, capsys):
@@ -110,7 +110,7 @@ def test_transient_error_is_retried_and_a_data_error_is_not(flow_env, monkeypatc
 
     monkeypatch.setattr(steps, "stage", flaky_stage)
     result = backfill_flow(start=START, end=END, workers=1)
-    assert statuses(result) == {START: "loaded", DATES[1].isoformat(): "failed", END: "loaded"}
+    assert statuses(result) == {START: "success", DATES[1].isoformat(): "failed", END: "success"}
     assert calls.count(DATES[0]) == 2  # retried once, then loaded
     assert calls.count(DATES[1]) == 1  # never retried
     assert result["dates"][1]["error"] == "ValueError: bad data in the drop"

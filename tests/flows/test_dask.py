@@ -16,7 +16,7 @@ def test_dask_backfill_equals_the_default_runner(flow_env, reference_digests):
     """Staging on a 2-worker LocalCluster (processes) gives the tables of the serial threads run."""
     landing.build(flow_env["landing"])  # the cluster's worker processes inherit the CSI_* environment
     result = backfill_flow(start=DATES[0].isoformat(), end=DATES[-1].isoformat(), workers=2, runner="dask")
-    assert set(statuses(result).values()) == {"loaded"}
+    assert set(statuses(result).values()) == {"success"}
     assert digests(flow_env["url"]) == reference_digests
     assert set(reference_digests) == set(COMPARED)
 

@@ -59,8 +59,26 @@ def test_migration_adds_a_missing_column_and_keeps_the_rows(warehouse_url):
         kept = tx.read("SELECT response_id, nps_answer, nps_class FROM fct_survey_response")
         versions = tx.read("SELECT version FROM ops_schema_version")
     assert kept.rows() == [("R1", 10, None)]
-    assert versions["version"].to_list() == [1]
+    assert sorted(versions["version"].to_list()) == [1, 2, 3]
     assert create_schema(wh) == []  # idempotent
+    wh.dispose()
+
+
+def test_duckdb_staging_ART_indexes_of_older_warehouses_are_dropped(tmp_path):
+    """Older DuckDB warehouses had an ART index on stg_*.drop_date (docs/warehouse.md, 'Doubled
+    staging rows'): migration 2 drops it, and new warehouses never get one."""
+    url = f"duckdb:///{tmp_path / 'old.duckdb'}"
+    wh = Warehouse(url)
+    md = sa.MetaData()
+    for decl in (core.STG_SALES, core.STG_ANSWER, core.STG_COMPLAINT):
+        to_sqlalchemy(decl, md, with_keys=False)  # the old DDL: with the declared index
+    md.create_all(wh.engine)
+    with wh.transaction() as tx:
+        before = tx.scalar("SELECT count(*) FROM duckdb_indexes() WHERE table_name LIKE 'stg_%'")
+    assert before == 3
+    create_schema(wh)
+    with wh.transaction() as tx:
+        assert tx.scalar("SELECT count(*) FROM duckdb_indexes()") == 0
     wh.dispose()
 
 
