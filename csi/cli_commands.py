@@ -1,4 +1,7 @@
-"""What each `csi` sub-command does, and the end-of-run summary it prints."""
+"""What each `csi` sub-command does, and the end-of-run summary it prints.
+
+Every command checks its configuration and arguments (csi.preflight) before it
+imports Prefect or the flows."""
 
 from __future__ import annotations
 
@@ -129,6 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from csi.generate import generate
 
+    preflight.check_writable_dir("--out", args.out)
     summary = generate(args.out, customers=args.customers, days=args.days, seed=args.seed, start_date=args.start,
                        history_days=args.history_days)
     console.print(f"wrote sample landing data to [bold]{args.out}[/]: {summary}")

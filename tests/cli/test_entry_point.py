@@ -163,3 +163,10 @@ def test_serve_checks_its_time_zone_before_starting_anything(csi):
     done = csi("serve", "--timezone", "Asia/Shangai")
     assert one_error_line(done) == ("csi: error: --timezone='Asia/Shangai' is not a known IANA time zone "
                                     "(e.g. Asia/Shanghai, Europe/Berlin, UTC)")
+
+
+def test_generate_checks_its_output_dir_first(csi, tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    done = csi("generate", "--out", str(tmp_path / "a-file" / "out"), "--days", "1", "--customers", "5")
+    assert one_error_line(done) == (f"csi: error: --out={tmp_path / 'a-file' / 'out'}: cannot create "
+                                    f"{tmp_path / 'a-file' / 'out'}: {tmp_path / 'a-file'} is not a directory")
