@@ -97,11 +97,20 @@ def _split_fused(token: str, lex: Lexicon) -> list[str]:
     return [token]
 
 
-def score_tokens(tokens: list[str] | None, lex: Lexicon) -> float | None:
-    """The sentiment of one token list (see the module docstring); None for None."""
+def score_tokens(tokens: list[str] | None, lex: Lexicon, memo: dict[str, list[str]] | None = None) -> float | None:
+    """The sentiment of one token list (see the module docstring); None for None.
+
+    `memo` (token -> its pieces) may be shared across calls with the same lexicon.
+    """
     if tokens is None:
         return None
-    seq = [piece for t in tokens for piece in _split_fused(t, lex)]
+    memo = {} if memo is None else memo
+    seq: list[str] = []
+    for t in tokens:
+        pieces = memo.get(t)
+        if pieces is None:
+            pieces = memo[t] = _split_fused(t, lex)
+        seq += pieces
     total, scored = 0.0, 0
     neg_at: int | None = None
     int_at: int | None = None
@@ -141,9 +150,10 @@ def sentiment_label(score: str | pl.Expr, lex: Lexicon) -> pl.Expr:
 
 def add_sentiment(frame: pl.LazyFrame, lex: Lexicon) -> pl.LazyFrame:
     """`frame` (with tokens) plus `sentiment` (Float64) and `sentiment_label`."""
+    memo: dict[str, list[str]] = {}
     scored = frame.with_columns(
         sentiment=pl.col("tokens").map_elements(
-            lambda t: score_tokens(list(t), lex), return_dtype=pl.Float64, skip_nulls=True
+            lambda t: score_tokens(t.to_list(), lex, memo), return_dtype=pl.Float64, skip_nulls=True
         )
     )
     return scored.with_columns(sentiment_label=sentiment_label("sentiment", lex))

@@ -107,6 +107,19 @@ def _jieba(user_words: tuple[str, ...]):
     return tk
 
 
+@functools.lru_cache(maxsize=200_000)
+def _token(raw: str) -> str | None:
+    """The token a raw piece becomes: BOUNDARY, a stem, a CJK word, or None (dropped); memoised."""
+    t = raw.strip()
+    if not t:
+        return None
+    if t in _CLAUSE:
+        return BOUNDARY
+    if _LATIN_WORD.match(t):
+        return stem(t)
+    return t if has_cjk(t) else None
+
+
 def make_tokeniser(user_words: Iterable[str] = ()) -> Callable[[str], list[str]]:
     """A tokeniser of normalised texts; user_words (Chinese, >= 2 characters) are kept whole."""
     words = tuple(sorted({normalise(w) for w in user_words if len(w) >= 2 and has_cjk(w)}))
@@ -115,16 +128,10 @@ def make_tokeniser(user_words: Iterable[str] = ()) -> Callable[[str], list[str]]
         raw = _jieba(words).lcut(text) if has_cjk(text) else _EN_TOKEN.findall(text)
         out: list[str] = []
         for t in raw:
-            t = t.strip()
-            if not t:
+            kind = _token(t)
+            if kind is None or (kind == BOUNDARY and (not out or out[-1] == BOUNDARY)):
                 continue
-            if t in _CLAUSE:
-                if out and out[-1] != BOUNDARY:
-                    out.append(BOUNDARY)
-            elif _LATIN_WORD.match(t):
-                out.append(stem(t))
-            elif has_cjk(t):
-                out.append(t)
+            out.append(kind)
         return out
 
     return tokenise
