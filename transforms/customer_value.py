@@ -74,7 +74,7 @@ def snapshot_base(
 def snapshot_base_from(hist: cs.History, as_of_dates: list[date], window_days: int = 365) -> pl.LazyFrame:
     """snapshot_base from facts already reduced by customer_snapshots.history."""
     snap, stream = cs.snapshots(hist, as_of_dates), hist.sales
-    cols = ["cum_revenue", "cum_margin", "cum_orders"]
+    cols = ["cum_revenue", "cum_margin", "cum_orders", "cum_repeat_revenue"]
     base = snap.attach(snap.grid, stream, [*cols, "last_order_date", "first_order_date"], zero=cols)
     base = snap.attach(base, stream, ["cum_margin"], lag_days=window_days, suffix="_lag", zero=["cum_margin"])
     base = snap.attach(base, hist.nps, ["latest_nps"])
@@ -88,6 +88,8 @@ def snapshot_base_from(hist: cs.History, as_of_dates: list[date], window_days: i
         pl.when(has).then(pl.col("cum_revenue").round(cs.MONEY_DECIMALS)).alias("monetary"),
         pl.when(has).then(pl.col("cum_margin").round(cs.MONEY_DECIMALS)).alias("margin"),
         pl.when(has).then(cs.window("cum_margin", "cum_margin_lag")).alias("margin_365d"),
+        # revenue of the orders after the first: Gamma-Gamma's repeat transactions (clv.py)
+        pl.when(has).then(pl.col("cum_repeat_revenue").round(cs.MONEY_DECIMALS)).alias("repeat_monetary"),
         "latest_nps",
     )  # fmt: skip
 

@@ -40,9 +40,10 @@ def test_snapshot_by_hand():
     # M (180, 40, 20): c1 b2 a4. Segments: a "1,4" At risk, b "4,1" Promising, c "2,2" Hibernating.
     # Tiers: b 30 rank 1 (1/3 -> gold), a 20 rank 2 (iron), c -10 lead.
     # CLV (fake: p_alive 0.8, 3.65 orders in 365 days; Gamma-Gamma p=2, q=3, v=10):
-    #   a x=2, spend 60: 2*(10+2*60)/(2*2+2) = 43.333; c x=1, spend 10: 2*(10+10)/(2+2) = 10;
+    #   a x=2, mean of the repeat orders o2 50, o3 50 (not o1, not the return) = 50:
+    #   2*(10+2*50)/(2*2+2) = 36.667; c x=1, repeat o6 10: 2*(10+10)/(2+2) = 10;
     #   b x=0: population mean p*v/(q-1) = 10. margin_ratio a 0.5, b 0.75, c -20/20 -> clipped 0.
-    #   clv a 3.65*43.333*0.5 = 79.0833, b 3.65*10*0.75 = 27.375, c 0.
+    #   clv a 3.65*36.667*0.5 = 66.9167, b 3.65*10*0.75 = 27.375, c 0.
     mart, models = customer_value_with_models(SALES, RESPONSES, COMPLAINTS, [D], models=fake_models())
     null3 = [None, None]
     expected = pl.DataFrame(
@@ -67,9 +68,9 @@ def test_snapshot_by_hand():
             "latest_nps": [9, 10, 8, 3, None],
             "p_alive": [0.8, 0.8, 0.8, *null3],
             "expected_orders_365d": [3.65, 3.65, 3.65, *null3],
-            "expected_order_value": [260 / 6, 10.0, 10.0, *null3],
+            "expected_order_value": [220 / 6, 10.0, 10.0, *null3],
             "margin_ratio": [0.5, 0.75, 0.0, *null3],
-            "clv_365d": [3.65 * 260 / 6 * 0.5, 27.375, 0.0, *null3],
+            "clv_365d": [3.65 * 220 / 6 * 0.5, 27.375, 0.0, *null3],
         },
         schema_overrides={"r_score": pl.Int8, "f_score": pl.Int8, "m_score": pl.Int8},
     )
