@@ -40,10 +40,10 @@ RISK_BANDS = ("low", "medium", "high")
 ALL_BANDS = "ALL"
 BACKTEST_BANDS = (ALL_BANDS, *RISK_BANDS)
 
-# ops_pipeline_run.status: loaded -> refreshed -> success, or failed / interrupted (the meanings are
-# the column's comment in csi/warehouse/tables_ops.py); running and skipped are kept by warehouses of
-# earlier versions (v_pipeline_runs still spells them out)
-RUN_STATUSES = ("loaded", "refreshed", "success", "failed", "interrupted", "running", "skipped")
+# ops_pipeline_run.status: loaded -> refreshed -> success, or failed; a load retires the date's older
+# rows as interrupted (unfinished) or replaced (a success), csi/pipeline/steps.py; running and skipped
+# are kept by warehouses of earlier versions (v_pipeline_runs still spells them out)
+RUN_STATUSES = ("loaded", "refreshed", "success", "failed", "interrupted", "replaced", "running", "skipped")
 
 # ops_ingested_file.status (meanings: the column's comment in csi/warehouse/tables_ops.py)
 FILE_STATUSES = ("ingested", "duplicate", "unreadable", "unsupported", "refused", "quarantined")

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import polars as pl
 
 from csi.quality.checkpoint import run_checks
+from csi.quality.reconcile import reconcile
 from csi.settings import load_settings
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.declare import C, TableDecl
@@ -104,3 +105,32 @@ def test_an_expectation_that_cannot_run_fails_with_gx_s_reason(warehouse_url, tm
     result = run_checks(load_settings(warehouse_url=warehouse_url, data_docs_dir=tmp_path / "docs"), tables=(ghost,))
     (failure,) = result.failed
     assert failure.startswith("mart_kano_quarterly.ghost: values >= 0 (error: ") and '"ghost"' in failure
+
+
+def test_reconciliation_compares_the_run_that_holds_each_date(warehouse_url):
+    """Hand-made runs: only the latest (non-skipped) run of a date that holds rows is compared."""
+    d1, d2, d3, d4 = (date(2026, 1, day) for day in (1, 2, 3, 4))
+
+    def run(run_id, day, status, loaded, hour):
+        return {"run_id": run_id, "business_date": day, "status": status, "sales_rows_loaded": loaded,
+                "started_at": datetime(2026, 1, 5, hour)}
+
+    runs = [run("A", d1, "replaced", 5, 1), run("B", d1, "refreshed", 2, 2),  # B holds d1's 2 rows
+            run("C", d2, "success", 1, 1), run("D", d2, "failed", 0, 2),  # latest failed: not compared
+            run("E", d3, "loaded", 1, 1),  # 1 loaded, 2 staged: doubled
+            run("F", d4, "success", 3, 1), run("G", d4, "skipped", 0, 2)]  # skipped: F is compared
+    staged = [(d1, 1), (d1, 2), (d2, 1), (d3, 1), (d3, 2)]
+    wh = Warehouse(warehouse_url)
+    try:
+        create_schema(wh)
+        with wh.transaction() as tx:
+            tx.insert(table("ops_pipeline_run"), _rows(table("ops_pipeline_run"), runs))
+            tx.insert(table("stg_sales_line"), _rows(table("stg_sales_line"), [
+                {"drop_date": d, "record_no": n} for d, n in staged]))
+            failures = reconcile(tx)
+    finally:
+        wh.dispose()
+    assert failures == [
+        "stg_sales_line.drop_date=2026-01-03: rows equal ops_pipeline_run.sales_rows_loaded (1 loaded, 2 staged)",
+        "stg_sales_line.drop_date=2026-01-04: rows equal ops_pipeline_run.sales_rows_loaded (3 loaded, 0 staged)",
+    ]
