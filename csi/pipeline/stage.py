@@ -8,6 +8,7 @@ Outputs in `<work_dir>/stage/<date>/`: `<source>.parquet` (valid typed rows),
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,7 @@ from csi.settings import Settings
 from schemas import reasons
 from transforms import facts
 
+log = logging.getLogger(__name__)
 FACT_ROWS = {"sales": facts.sales_rows, "surveys": facts.answer_rows, "complaints": facts.complaint_rows}
 
 
@@ -72,10 +74,14 @@ def stage_drop(settings: Settings, business_date: date, run_started_at: datetime
         business_date.isoformat(), str(out), fingerprint(files), files=len(files))
     unread = {f.rel_path for f in files if not f.is_read}
 
+    def problem(f: LandingFile, status: str, why: str) -> None:
+        summary.problem_files.append({"path": f.rel_path, "status": status, "why": why})
+        log.warning("%s: %s, %s", f.rel_path, status, why)
+
     def whole_file(f: LandingFile, status: str, reason: str) -> None:
         file_rows.append(_file_row(f, status, 0))
         quarantined.append(_whole_file(f, business_date, reason))
-        summary.problem_files.append({"path": f.rel_path, "status": status, "why": reason})
+        problem(f, status, reason)
 
     for source in SOURCES:
         frames, whole, rejected = [], 0, 0
@@ -83,7 +89,7 @@ def stage_drop(settings: Settings, business_date: date, run_started_at: datetime
             earlier = duplicates.get(f.rel_path)
             if not f.is_read:
                 file_rows.append(_file_row(f, f.status, 0))
-                summary.problem_files.append({"path": f.rel_path, "status": f.status, "why": f.why})
+                problem(f, f.status, f.why)
                 continue
             # content first seen in a file that is not read (a .txt twin) was never ingested
             if earlier is not None and earlier not in unread and _is_supported(earlier):
@@ -91,7 +97,9 @@ def stage_drop(settings: Settings, business_date: date, run_started_at: datetime
                 continue
             try:
                 got = read_landing_file(f, business_date, text_questions)
-                reason = file_reason(source, got.frame.columns)
+                # JSONL has no header: its columns are its records' keys, none without records
+                has_columns = f.fmt != "jsonl" or got.frame.height > 0
+                reason = file_reason(source, got.frame.columns) if has_columns else None
             except UnreadableFile as exc:
                 whole_file(f, "unreadable", f"{reasons.FILE_UNREADABLE} ({exc})")
                 whole, rejected = whole + 1, rejected + 1
@@ -110,7 +118,7 @@ def stage_drop(settings: Settings, business_date: date, run_started_at: datetime
         read = sum(r["rows"] for r in file_rows if r["source"] == source) + whole
         summary.rows_read[source] = read
         landing = pl.concat(frames, how="diagonal") if frames else None
-        if landing is None:
+        if landing is None or landing.height == 0:  # nothing to validate (a frame may lack every column)
             summary.rows_valid[source], summary.rows_quarantined[source] = 0, rejected
             pl.DataFrame().write_parquet(tmp / f"{source}.parquet")
             continue

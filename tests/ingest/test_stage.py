@@ -114,3 +114,32 @@ def test_staging_uses_the_files_it_is_given(drop):
     summary = stage_drop(load_settings(), D, RUN_AT, {}, files=files)
     paths = pl.read_parquet(Path(summary.stage_dir) / "files.parquet")["file_path"].to_list()
     assert f"{SALES}/good.csv" not in paths and len(paths) == summary.files == 8
+
+
+def test_jsonl_without_records_has_no_columns_to_miss(env, caplog):
+    landing = env["landing"]
+    _write(landing, f"complaints/{DROP}/empty.jsonl", b"\n")
+    _write(landing, f"complaints/{DROP}/broken.jsonl", b"{\n[]\n")
+    _write(landing, f"surveys/{DROP}/wide.csv", b"response_id,customer_id,submitted_at,nps\nR1,C1,2026-01-05 09:00:00,9\n")
+    _write(landing, f"surveys/{DROP}/wide_ok.csv",
+           b"response_id,customer_id,site_id,submitted_at,nps\nR2,C1,S1,2026-01-05 09:00:00,9\n")
+    with caplog.at_level("WARNING", logger="csi.pipeline.stage"):
+        summary = stage_drop(load_settings(), D, RUN_AT, {})
+    files = pl.read_parquet(Path(summary.stage_dir) / "files.parquet")
+    assert files.select("file_path", "status", "rows").rows() == [
+        (f"surveys/{DROP}/wide.csv", "quarantined", 0),  # a wide export needs site_id too
+        (f"surveys/{DROP}/wide_ok.csv", "ingested", 1),
+        (f"complaints/{DROP}/broken.jsonl", "ingested", 2),
+        (f"complaints/{DROP}/empty.jsonl", "ingested", 0),
+    ]
+    q = pl.read_parquet(Path(summary.stage_dir) / "quarantine.parquet")
+    assert q.select("source_file", "record_no", "reasons").sort("source_file", "record_no").rows() == [
+        (f"complaints/{DROP}/broken.jsonl", 1,
+         "record:malformed_json (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+        (f"complaints/{DROP}/broken.jsonl", 2, "record:not_a_json_object (list)"),
+        (f"surveys/{DROP}/wide.csv", None, "file:missing_column (site_id)"),
+    ]
+    assert summary.rows_read == {"sales": 0, "surveys": 2, "complaints": 2}
+    assert summary.rows_quarantined == {"sales": 0, "surveys": 1, "complaints": 2}
+    assert [r.getMessage() for r in caplog.records] == [
+        f"surveys/{DROP}/wide.csv: quarantined, file:missing_column (site_id)"]
