@@ -34,8 +34,10 @@ SNAPSHOT_MARTS = (cm.MART_CUSTOMER_VALUE, cm.MART_CLV_MODEL, cm.MART_WHALE_CURVE
 
 
 def snapshot_dates(tx: Tx, settings: Settings, since: date) -> list[date]:
-    loaded = tx.read("SELECT DISTINCT business_date FROM ops_pipeline_run WHERE status IN ('loaded', 'success') "
-                     "AND business_date >= :s ORDER BY 1", {"s": since}, {"business_date": pl.Date})
+    # every date whose drop is in the warehouse: loaded, refreshed (checks or publish pending) or done
+    loaded = tx.read("SELECT DISTINCT business_date FROM ops_pipeline_run WHERE status IN "
+                     "('loaded', 'refreshed', 'success') AND business_date >= :s ORDER BY 1", {"s": since},
+                     {"business_date": pl.Date})
     dates = loaded["business_date"].to_list()
     if settings.customer_value.snapshot_cadence == "weekly":
         dates = [d for d in dates if d.isoweekday() == 7]

@@ -90,7 +90,7 @@ def test_cli_exit_status_is_1_when_a_date_failed_and_0_otherwise(flow_env, capsy
     assert main(["backfill", "--start", "2026-01-29", "--end", END, "--workers", "2", "--no-progress"]) == 1
     out = capsys.readouterr().out
     assert "failed 2026-01-29: no drop for 2026-01-29" in out
-    assert "loaded: 3" in out and "failed: 1" in out
+    assert "success: 3" in out and "failed: 1" in out
     assert main(["backfill", "--start", START, "--end", END, "--no-progress"]) == 0
     assert "skipped: 3" in capsys.readouterr().out
     assert main(["run", "--date", DATES[1].isoformat()]) == 0
