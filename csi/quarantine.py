@@ -3,7 +3,7 @@ records carrying every reason code (``schemas/reasons.py``; docs/validation.md).
 
 Steps: (1) parse text to the landing model's dtypes (``csi.casting``: unparseable ->
 ``<col>:not_a_...``, blank required -> ``<col>:missing``, absent required column ->
-``<col>:column_missing``); (2) batch rules as polars expressions: key uniqueness
+``<col>:column_missing``; staging quarantines such a file whole first, ``file_reason``); (2) batch rules as polars expressions: key uniqueness
 within the drop, the instrument catalog (surveys, ``landing_surveys.catalog_rules``),
 ``ordered_at:in_future`` (sales, relative to the run's start); (3) the model's
 declared row-level pandera checks. A record fails with every code that fired; the
