@@ -17,7 +17,11 @@ token. A Chinese token not itself in any list is read as leading modifiers plus 
 lexicon word when it is one: longest negator or intensifier prefixes are split off
 while the rest is longer than nothing, and trailing particles (了 的 啊 呀 吧 啦
 呢 哦) are dropped; 不太好 -> 不太 + 好, 太慢了 -> 太 + 慢, 没有问题 -> 没有 + 问题.
-A token that is itself in the lexicon (不错 +, 不满 -) is never split.
+A token that is itself in the lexicon (不错 +, 不满 -) is never split. Likewise a Latin
+token not in any list that is un-, dis-, in-, im- or non- plus a lexicon stem of 4+
+letters reads as a negator and that stem (unsafe = not safe, inexpensive = not expensive),
+and one ending in -er, -est, -ier, -iest whose base is a lexicon stem scores as the base
+(brighter = bright, easier = easy, bigger = big).
 English lexicon entries are matched on stems (text_tokens.stem), so "disappointed"
 and "disappointing" share one entry.
 """
@@ -33,6 +37,8 @@ from transforms.text_tokens import BOUNDARY, has_cjk, normalise, stem
 
 LABELS = ("negative", "neutral", "positive")
 _PARTICLES = "了的啊呀吧啦呢哦哇嘛"
+_LATIN_NEGATING_PREFIXES = ("dis", "non", "un", "in", "im")
+_NEGATION = "\x00not"  # the negation an un-/dis- prefix stands for
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,17 @@ def build_lexicon(
 
 
 def _split_fused(token: str, lex: Lexicon) -> list[str]:
-    if token in lex.polarity or token in lex.negators or token in lex.intensifiers or not has_cjk(token):
+    if token in lex.polarity or token in lex.negators or token in lex.intensifiers:
+        return [token]
+    if not has_cjk(token):
+        for prefix in _LATIN_NEGATING_PREFIXES:
+            rest = token[len(prefix) :]
+            if token.startswith(prefix) and len(rest) >= 4 and rest in lex.polarity:
+                return [_NEGATION, rest]
+        for suffix, add in (("iest", "y"), ("ier", "y"), ("est", ""), ("er", "")):
+            base = token[: -len(suffix)] + add
+            if token.endswith(suffix) and len(base) >= 3 and stem(base) in lex.polarity:
+                return [stem(base)]  # a comparative or superlative scores as its base word
         return [token]
     head: list[str] = []
     rest = token
@@ -126,7 +142,7 @@ def score_tokens(tokens: list[str] | None, lex: Lexicon, memo: dict[str, list[st
             total += v
             scored += 1
             neg_at = int_at = None
-        elif tok in lex.negators:
+        elif tok in lex.negators or tok == _NEGATION:
             neg_at = None if neg_at is not None and i - neg_at <= lex.window else i
         elif tok in lex.intensifiers:
             int_at = i

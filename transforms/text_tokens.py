@@ -13,8 +13,9 @@
   other symbols and whitespace are dropped.
 - `stem`: a small suffix stripper (not Porter): possessive 's; inflections -ies/-ied
   -> y, -sses -> ss, -ing, -ed, -es after s/x/z/ch/sh, -s (not -ss, -us, -is);
-  then -ly; then a doubled final consonant (not l, s, z) is undoubled; then a final
-  e is dropped. Every strip keeps at least 3 letters. Terms and texts are stemmed
+  then -ly (-bly -> -bl); then a doubled final consonant (not l, s, z) is undoubled; then a final
+  e is dropped. Every strip keeps at least 3 letters; a few words stay whole (hardly is
+  not hard). Terms and texts are stemmed
   alike, so "deliveries" and "delivery" meet at "delivery", "charged" and "charge"
   at "charg"; it never has to produce a real word.
 - `add_tokens`: the frame with `text_norm` and `tokens` (List[String]); each
@@ -36,6 +37,8 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"^[a-z0-9]+(?:'[a-z]+)*$")
 _EN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?]")
 _CLAUSE = frozenset(".,;:!?。，、；：！？…")
+# Words the suffix rules would merge with another word of a different meaning.
+_STEM_KEEP = frozenset({"hardly", "news", "lately"})
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
 
 
@@ -58,7 +61,7 @@ def has_cjk(text: str) -> bool:
 def stem(word: str) -> str:
     """Suffix-stripped form of a lower-case Latin word (see the module docstring)."""
     w = word[:-2] if word.endswith("'s") else word
-    if len(w) <= 3 or not w.isalpha():
+    if w in _STEM_KEEP or len(w) <= 3 or not w.isalpha():
         return w
 
     def cut(s: str, n: int, add: str = "") -> str | None:
@@ -76,7 +79,9 @@ def stem(word: str) -> str:
     elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
         out = cut(w, 1)
     w = out or w
-    if w.endswith("ly") and len(w) - 2 >= 4:
+    if w.endswith("bly") and len(w) >= 6:
+        w = w[:-1]  # reasonably -> reasonabl, as reasonable -> reasonabl
+    elif w.endswith("ly") and len(w) - 2 >= 4:
         w = w[:-2]
     if len(w) >= 4 and w[-1] == w[-2] and w[-1] not in "aeioulsz" and w[-1].isalpha():
         w = w[:-1]

@@ -1,9 +1,13 @@
 """Quality of the shipped topic dictionary and sentiment lexicon on the labelled set tests/data/text_eval.csv.
 
-240 texts written and labelled by hand for csi (half Chinese, half English; half survey
+520 texts written and labelled by hand for csi (half Chinese, half English; half survey
 comments, half complaint descriptions). Topics: micro precision / recall / F1 over
-(text, topic) pairs; sentiment: accuracy of the three-way label. Floors from issue 18.
-Run with -s to see the figures.
+(text, topic) pairs; sentiment: accuracy of the three-way label. Floors from issue 18,
+on the whole set and per language. The set grew in three batches, each written and
+labelled before the engine was run on it: zh-/en-001..120, 121..150, 151..180,
+181..210 and 211..240 (after each, the dictionary and lexicon were tuned on the errors),
+then 241..260, never tuned on: the honest out-of-sample figure ("batch 6"). Run with -s
+to see the figures; docs/voice-of-customer.md keeps each batch's first-run figures.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ def _prf(rows: pl.DataFrame) -> tuple[float, float, float]:
 
 
 def test_eval_set_shape(scored):
-    assert scored.height >= 240
+    assert scored.height >= 520
     assert scored["text_id"].n_unique() == scored.height
     counts = scored.group_by("language_gold", "source").len().sort("language_gold", "source")
     assert counts["len"].min() >= 55  # about a quarter each
@@ -54,12 +58,26 @@ def test_eval_set_shape(scored):
 def test_eval_floors(scored):
     lines = []
     results = {}
-    for name, part in [("all", scored), *((lang, scored.filter(pl.col("language") == lang)) for lang in ("zh", "en"))]:
+    number = pl.col("text_id").str.slice(3).cast(pl.Int64)
+    parts = [("all", scored), *((lang, scored.filter(pl.col("language_gold") == lang)) for lang in ("zh", "en"))]
+    parts += [(src, scored.filter(pl.col("source") == src)) for src in ("survey", "complaint")]
+    batches = {
+        "batch 1": (1, 120),
+        "batch 2": (121, 150),
+        "batch 3": (151, 180),
+        "batch 4": (181, 210),
+        "batch 5": (211, 240),
+        "batch 6": (241, 260),
+    }
+    parts += [(name, scored.filter(number.is_between(lo, hi))) for name, (lo, hi) in batches.items()]
+    for name, part in parts:
         p, r, f1 = _prf(part)
         acc = (part["sentiment"] == part["sentiment_label"]).mean()
         results[name] = (f1, acc)
         lines.append(f"{name}: n={part.height} topic P={p:.3f} R={r:.3f} F1={f1:.3f} sentiment accuracy={acc:.3f}")
     print("\n" + "\n".join(lines))
     for name, (f1, acc) in results.items():
+        if name not in ("all", "zh", "en"):
+            continue
         assert f1 >= 0.80, f"{name}: topic F1 {f1:.3f} < 0.80"
         assert acc >= 0.80, f"{name}: sentiment accuracy {acc:.3f} < 0.80"
