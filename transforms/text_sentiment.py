@@ -18,7 +18,7 @@ lexicon word when it is one: longest negator or intensifier prefixes are split o
 while the rest is longer than nothing, and trailing particles (了 的 啊 呀 吧 啦
 呢 哦) are dropped; 不太好 -> 不太 + 好, 太慢了 -> 太 + 慢, 没有问题 -> 没有 + 问题.
 A token that is itself in the lexicon (不错 +, 不满 -) is never split. Likewise a Latin
-token not in any list that is un-, dis-, in-, im- or non- plus a lexicon stem of 4+
+token not in any list that is un-, dis-, in-, im- or non- plus a lexicon stem of 3+
 letters reads as a negator and that stem (unsafe = not safe, inexpensive = not expensive),
 and one ending in -er, -est, -ier, -iest whose base is a lexicon stem scores as the base
 (brighter = bright, easier = easy, bigger = big).
@@ -90,7 +90,7 @@ def _split_fused(token: str, lex: Lexicon) -> list[str]:
     if not has_cjk(token):
         for prefix in _LATIN_NEGATING_PREFIXES:
             rest = token[len(prefix) :]
-            if token.startswith(prefix) and len(rest) >= 4 and rest in lex.polarity:
+            if token.startswith(prefix) and len(rest) >= 3 and rest in lex.polarity:
                 return [_NEGATION, rest]
         for suffix, add in (("iest", "y"), ("ier", "y"), ("est", ""), ("er", "")):
             base = token[: -len(suffix)] + add

@@ -9,7 +9,7 @@ from transforms.text_sentiment import add_sentiment, build_lexicon, score_tokens
 
 LEX = build_lexicon(
     {"好": 0.8, "差": -0.6, "满意": 1.0, "问题": -0.5, "慢": -0.4, "不错": 0.7,
-     "good": 0.8, "bad": -0.6, "disappointed": -0.7},
+     "good": 0.8, "bad": -0.6, "disappointed": -0.7, "safe": 0.4, "easy": 0.6, "bright": 0.5},
     negators=["不", "没有", "不太", "not"],
     intensifiers=["非常", "太", "very"],
 )  # fmt: skip
@@ -34,6 +34,13 @@ LEX = build_lexicon(
         (["not", "bad", "good"], 0.7),  # the negation is used up by bad: (0.6 + 0.8) / 2
         (["good", "bad"], 0.1),  # (0.8 - 0.6) / 2
         (["disappoint"], -0.7),  # lexicon entries are stemmed: disappointed -> disappoint
+        (["unsaf"], -0.4),  # un- + the lexicon stem saf (safe): a negated safe
+        (["unsaf", "good"], -0.4 / 2 + 0.8 / 2),  # the prefix negation is used up by saf
+        (["inbright"], -0.5),  # in- + bright
+        (["brighter"], 0.5),  # comparative: scores as bright
+        (["brightest"], 0.5),  # superlative
+        (["easier"], 0.6),  # -ier -> easy
+        (["under"], 0.0),  # und is no lexicon stem: not a comparative
         (["hello", "world"], 0.0),  # no scored term
         ([], 0.0),
         (None, None),

@@ -27,6 +27,8 @@ from transforms.text_tokens import BOUNDARY, add_tokens, make_tokeniser, normali
         ("bus", "bus"),  # 3 letters: untouched
         ("customer's", "customer"),  # possessive
         ("don't", "don't"),  # not alphabetic: kept
+        ("hardly", "hardly"),  # kept whole: a negator, not hard
+        ("reasonably", "reasonabl"),  # -bly -> -bl, as reasonable
     ],
 )
 def test_stem(word, want):
