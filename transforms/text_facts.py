@@ -9,6 +9,8 @@ text is tokenised and scored once, then joined back, so repeated texts
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import polars as pl
@@ -26,6 +28,18 @@ class TextRules:
     topics: tuple[Topic, ...]
     lexicon: Lexicon
     zh_min_share: float = 0.3
+
+    def fingerprint(self) -> str:
+        """sha256 of everything that decides a text's result: store it beside fct_text, re-analyse on change."""
+        lex = self.lexicon
+        doc = {
+            "topics": [[t.topic_id, list(t.zh_terms), list(t.en_terms)] for t in self.topics],
+            "polarity": sorted(lex.polarity.items()),
+            "negators": sorted(lex.negators),
+            "intensifiers": sorted(lex.intensifiers),
+            "rules": [lex.intensifier_factor, lex.window, lex.negative_below, lex.positive_above, self.zh_min_share],
+        }
+        return hashlib.sha256(json.dumps(doc, ensure_ascii=False).encode()).hexdigest()
 
     def user_words(self) -> list[str]:
         """Chinese words jieba must keep whole: the topic terms and the polarity lexicon."""

@@ -51,6 +51,8 @@ def test_a_new_topic_is_a_yaml_change(tmp_path):
     topics, sdir = _copy_config(tmp_path)
     topics.write_text("topics:\n- topic_id: parking\n  label: Parking\n  zh: [停车]\n  en: [car park, parking]\n")
     rules = load_text_rules(topics, sdir)
+    assert rules.fingerprint() == load_text_rules(topics, sdir).fingerprint()  # stable across loads
+    assert rules.fingerprint() != load_text_rules(None, sdir).fingerprint()  # another dictionary
     frame = pl.LazyFrame({"text": ["停车位太少", "The car parks are full", "nothing"]})
     assert analyse_texts(frame, rules).collect()["topics"].to_list() == [["parking"], ["parking"], []]
 
