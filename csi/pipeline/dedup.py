@@ -19,12 +19,8 @@ from datetime import date
 import polars as pl
 
 from csi.ingest.discover import LandingFile
+from csi.ingest.discover import readable as _readable
 from csi.warehouse.engine import Warehouse
-
-
-def _readable(files: list[LandingFile]) -> list[LandingFile]:
-    """Files that are read (unsupported or refused entries carry no content to share)."""
-    return [f for f in files if getattr(f, "status", "read") == "read"]
 
 
 def recorded_files(wh: Warehouse) -> pl.DataFrame:

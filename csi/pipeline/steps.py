@@ -136,8 +136,7 @@ def plan(wh: Warehouse, settings: Settings, dates: list[date], force: bool, allo
     """Discover each date's files once and decide what the run does with each date."""
     today = business_today(settings.timezone)
     latest = latest_runs(wh)
-    misnamed = getattr(landing, "misnamed_drop_folders", lambda _dir: [])  # TODO(lead): direct call
-    result = RunPlan(dates=sorted(dates), bad_folders=misnamed(settings.landing_dir)
+    result = RunPlan(dates=sorted(dates), bad_folders=landing.misnamed_drop_folders(settings.landing_dir)
                      if Path(settings.landing_dir).is_dir() else [])
     for d in result.dates:
         if d > today and not allow_future:
@@ -180,10 +179,7 @@ def plan(wh: Warehouse, settings: Settings, dates: list[date], force: bool, allo
 
 def stage(settings: Settings, business_date: date, run_started_at: datetime,
           duplicates: dict[str, str] | None = None, files: list[LandingFile] | None = None) -> StageSummary:
-    import inspect  # TODO(lead): drop once stage_drop takes the planned files
-
-    kwargs = {"files": files} if "files" in inspect.signature(stage_drop).parameters else {}
-    summary = stage_drop(settings, business_date, run_started_at, duplicates or {}, **kwargs)
+    summary = stage_drop(settings, business_date, run_started_at, duplicates or {}, files=files)
     crash_point("staged")
     return summary
 
