@@ -197,6 +197,7 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                     except Exception as exc:  # noqa: BLE001 - a check that cannot run fails the runs, named
                         error = scrub(f"data quality checks could not run: {type(exc).__name__}: {exc}", wh.url)
                 if error is None:
+                    crash_point("checked")
                     try:
                         with phase("publish"):
                             outcome["published"] = publish(settings)

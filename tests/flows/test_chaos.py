@@ -62,11 +62,11 @@ def child_env(tmp: Path, landing: Path, url: str, api_url: str) -> dict:
     return env
 
 
-def assert_runs_counted_once(url: str, dates: int = DAYS) -> None:
+def assert_runs_counted_once(url: str, dates: int = DAYS, history: tuple[str, ...] = ()) -> None:
     runs = read_table(url, "SELECT business_date, status, sales_rows_loaded FROM ops_pipeline_run")
     success = runs.filter(runs["status"] == "success")
     assert success.height == dates and success["business_date"].n_unique() == dates, runs
-    assert set(runs["status"]) <= {"success", "interrupted", "replaced"}, runs  # nothing left unfinished
+    assert set(runs["status"]) <= {"success", "interrupted", "replaced", *history}, runs  # nothing unfinished
     staged = read_table(url, "SELECT count(*) AS n FROM stg_sales_line")["n"][0]
     assert success["sales_rows_loaded"].sum() == staged  # every loaded row counted exactly once
 
@@ -95,7 +95,7 @@ def test_kills_in_every_phase_then_reruns_equal_one_clean_run(chaos_landing, pre
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert digests(url) == clean["tables"]
     assert digests(f"duckdb:///{tmp_path / 'wh.read.duckdb'}") == clean["published"]
-    assert_runs_counted_once(url)
+    assert_runs_counted_once(url, history=("failed",))  # the failed attempts stay as history
     assert not list(tmp_path.glob(".wh.read.duckdb.*.tmp*"))  # the killed publish left no temp file behind
 
     again = backfill(env)  # nothing left to do: every date is skipped, nothing changes
@@ -105,16 +105,18 @@ def test_kills_in_every_phase_then_reruns_equal_one_clean_run(chaos_landing, pre
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert digests(url) == clean["tables"]
     assert digests(f"duckdb:///{tmp_path / 'wh.read.duckdb'}") == clean["published"]
-    assert_runs_counted_once(url)
+    assert_runs_counted_once(url, history=("failed",))  # the failed attempts stay as history
 
 
 def test_publish_failure_fails_the_run_in_one_line_and_the_rerun_publishes(chaos_landing, prefect_server, clean,
                                                                            tmp_path):
     url = f"duckdb:///{tmp_path / 'wh.duckdb'}"
     env = child_env(tmp_path, chaos_landing, url, prefect_server.api_url)
-    blocked = tmp_path / "not-a-dir"
-    blocked.write_text("a file where the copy's folder should be")
-    done = backfill({**env, "CSI_PUBLISH_PATH": str(blocked / "wh.read.duckdb")})
+    # the copy is written, then cannot take its name (a folder is in the way): the failure comes
+    # at the very end, after the configuration checks passed, like a full disk would
+    blocked = tmp_path / "copy.duckdb"
+    (blocked / "in-the-way").mkdir(parents=True)
+    done = backfill({**env, "CSI_PUBLISH_PATH": str(blocked)})
     assert done.returncode == 1
     assert "cannot publish the read-only copy" in done.stdout and "Traceback" not in done.stdout + done.stderr
     runs = read_table(url, "SELECT DISTINCT status FROM ops_pipeline_run")
@@ -122,4 +124,4 @@ def test_publish_failure_fails_the_run_in_one_line_and_the_rerun_publishes(chaos
     done = backfill(env)  # the cause is gone: the re-run loads, checks and publishes
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert digests(f"duckdb:///{tmp_path / 'wh.read.duckdb'}") == clean["published"]
-    assert_runs_counted_once(url)
+    assert_runs_counted_once(url, history=("failed",))  # the failed attempts stay as history
