@@ -4,6 +4,7 @@
 #   tests/pg_server.sh start   # installs Debian's postgresql if needed, starts it, prints the URL
 #   tests/pg_server.sh stop    # stops it and deletes its data dir
 #   tests/pg_server.sh url     # prints the URL of the running server
+#   tests/pg_server.sh restart # restarts it in place (immediate shutdown: open connections break)
 #
 # Idempotent: `start` on a running server just prints its URL; `stop` on a stopped one is a no-op.
 # The server listens on 127.0.0.1 only, on a free port, with its data dir, socket and log under
@@ -89,6 +90,9 @@ case "${1:-}" in
     if [ -z "$BIN" ]; then install_pg; BIN="$(find_bin)"; fi
     start ;;
   stop) [ -n "$BIN" ] && stop || rm -rf "$DIR" ;;
+  restart)  # the same server, data and port: what a crash test needs ("the database went away")
+    running || { echo "pg_server: not running" >&2; exit 1; }
+    as_owner "$BIN/pg_ctl" -D "$DATA" -l "$DIR/server.log" -m immediate -w -t 60 restart >/dev/null ;;
   url) running && url ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|restart|url" >&2; exit 2 ;;
 esac

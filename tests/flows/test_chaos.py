@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -125,3 +126,34 @@ def test_publish_failure_fails_the_run_in_one_line_and_the_rerun_publishes(chaos
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert digests(f"duckdb:///{tmp_path / 'wh.read.duckdb'}") == clean["published"]
     assert_runs_counted_once(url, history=("failed",))  # the failed attempts stay as history
+
+
+@pytest.mark.postgres
+def test_on_postgresql_kills_and_a_server_restart_mid_run_then_reruns_equal_one_clean_run(
+        chaos_landing, prefect_server, tmp_path):
+    from tests.warehouse.backends import fresh_url
+
+    with fresh_url("postgres", tmp_path) as clean_url, fresh_url("postgres", tmp_path) as url:
+        done = backfill(child_env(tmp_path / "clean", chaos_landing, clean_url, prefect_server.api_url))
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        env = child_env(tmp_path / "chaos", chaos_landing, url, prefect_server.api_url)
+        for crash_at, checks in [("load:2", False), ("loaded:2", False), ("refresh", False), ("checks", True)]:
+            backfill(env, crash_at, checks=checks)
+        # the server goes away in the middle of a forced run, once it has re-loaded two dates
+        args = [sys.executable, "-m", "csi.cli", "backfill", "--start", START.isoformat(), "--end",
+                END.isoformat(), "--workers", "2", "--no-progress", "--force"]
+        child = subprocess.Popen(args, env={**env, "CSI_QUALITY_CHECKS": "false"}, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:
+            runs = read_table(url, "SELECT count(*) AS n FROM ops_pipeline_run WHERE status = 'interrupted' "
+                                   "OR status = 'replaced'")
+            if runs["n"][0] >= 2:  # the forced run has loaded two dates
+                break
+            time.sleep(0.2)
+        subprocess.run(["bash", "tests/pg_server.sh", "restart"], check=True, timeout=120)
+        child.communicate(timeout=300)
+        done = backfill(env, checks=True)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert digests(url) == digests(clean_url)
+        assert_runs_counted_once(url, history=("failed",))
