@@ -2,7 +2,7 @@
 
 customer_value: R/F/M scores, R x F segment, value tier (rank by margin_365d) and
 loyalty stage for every customer seen by $d. churn_signals: recency ratio (median
-gap of distinct order dates), 90-day spend trend, NPS signals, complaint counts,
+gap between consecutive orders, METRICS 8), 90-day spend trend, NPS signals, complaint counts,
 risk score, band and reasons (p_alive null, as in the polars run without CLV).
 """
 
@@ -70,8 +70,8 @@ def churn_signals(p: object, weights: list[tuple[str, float]], window: int = 90)
     reasons = ", ".join(f"CASE WHEN coalesce({hit[s]}, false) THEN {text[s]} END" for s, _ in weights)
     return f"""
 WITH {ORDERS}, {NPS},
-gaps AS (SELECT customer_id, d, d - lag(d) OVER (PARTITION BY customer_id ORDER BY d) AS gap
-  FROM (SELECT DISTINCT customer_id, d FROM orders)),
+gaps AS (SELECT customer_id, d, d - lag(d) OVER (PARTITION BY customer_id ORDER BY d, order_id) AS gap
+  FROM orders),
 g AS (SELECT customer_id, max(d) AS last_order_date, quantile_cont(gap, 0.5) AS median_gap FROM gaps GROUP BY 1),
 rev AS (SELECT customer_id,
     round(coalesce(sum(revenue) FILTER (order_date > $d - {window}), 0), 6) AS revenue_90d,

@@ -86,7 +86,7 @@ MART_CHURN_SIGNALS = TableDecl(
         AS_OF,
         NN("customer_id", "text", "customer"),
         NN("recency_days", "bigint", "days since the last order"),
-        C("recency_ratio", "double", "recency_days / median gap between distinct order dates"),
+        C("recency_ratio", "double", "recency_days / median gap in days between consecutive orders (every order counts: same-day orders give a gap of 0; null with fewer than 2 orders or a median gap of 0)"),
         NN("is_recency_signal", "bool", "recency_ratio > threshold (default 2.0)"),
         C("p_alive", "double", "BG/NBD P(alive) from mart_customer_value", **PROBABILITY),
         NN("is_p_alive_signal", "bool", "p_alive < threshold (default 0.5)"),
