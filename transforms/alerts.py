@@ -192,3 +192,37 @@ def valuable_at_risk(signals: pl.LazyFrame, snapshots: pl.LazyFrame, critical_co
 
 def empty_alerts() -> pl.LazyFrame:
     return pl.LazyFrame(schema=ALERT_SCHEMA)
+
+
+STATE_SCHEMA: dict[str, pl.DataType] = {
+    "first_detected_run": pl.String(), "first_detected_at": pl.Datetime("us"), "sent_at": pl.Datetime("us"),
+    "delivery_error": pl.String(), "resolved": pl.Boolean(), "resolved_at": pl.Datetime("us"),
+}
+TABLE_SCHEMA: dict[str, pl.DataType] = {**ALERT_SCHEMA, **STATE_SCHEMA}
+
+
+def merge_alerts(existing: pl.DataFrame, current: pl.DataFrame, rules: list[str], run_id: str,
+                 now) -> pl.DataFrame:
+    """mart_alerts after an evaluation of `rules` found `current` (ALERT_SCHEMA rows).
+
+    Per (rule, subject, period) of an evaluated rule: a condition that holds takes the new
+    figures and is open (resolved = false), keeping when and by which run it was first found
+    and whether it was sent; a known condition that no longer holds keeps its row with
+    resolved = true (resolved_at the first evaluation that missed it); a new one is stamped
+    with `run_id` and `now`. Rows of rules not evaluated (switched off) stay as they are.
+    The same inputs give the same table, whatever how often it runs."""
+    existing = existing.select([pl.col(c).cast(t) for c, t in TABLE_SCHEMA.items()])
+    current = current.select([pl.col(c).cast(t) for c, t in ALERT_SCHEMA.items()]).unique(list(KEY), keep="first")
+    evaluated = pl.col("rule").is_in(rules)
+    kept = existing.filter(~evaluated)
+    old = existing.filter(evaluated)
+    holding = current.join(old.select(*KEY, *STATE_SCHEMA), on=list(KEY), how="left").with_columns(
+        first_detected_run=pl.col("first_detected_run").fill_null(pl.lit(run_id)),
+        first_detected_at=pl.col("first_detected_at").fill_null(pl.lit(now, dtype=pl.Datetime("us"))),
+        resolved=pl.lit(False), resolved_at=pl.lit(None, dtype=pl.Datetime("us")))
+    gone = old.join(current.select(KEY), on=list(KEY), how="anti").with_columns(
+        resolved_at=pl.when(pl.col("resolved")).then(pl.col("resolved_at"))
+        .otherwise(pl.lit(now, dtype=pl.Datetime("us"))),
+        resolved=pl.lit(True))
+    out = pl.concat([kept, holding.select(list(TABLE_SCHEMA)), gone.select(list(TABLE_SCHEMA))])
+    return out.sort(list(KEY))
