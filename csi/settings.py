@@ -86,6 +86,41 @@ class ChurnSettings(BaseModel):
     backtest_horizon_days: int = 90
 
 
+class AlertSettings(BaseModel):
+    """METRICS 9: each rule on or off, its thresholds, and where alerts are sent (docs/alerts.md)."""
+
+    nps_drop: bool = True
+    nps_drop_critical_delta: float = Field(-10.0, description="nps_drop is critical at or below this nps_delta")
+    csat_drop: bool = True
+    sla_breach: bool = True
+    sla_breach_pct: float = Field(80.0, description="sla_breach below this sla_met_pct ...")
+    sla_breach_critical_pct: float = Field(60.0, description="... critical below this")
+    sla_breach_min_closed: int = Field(10, description="sla_breach needs this many closed complaints")
+    backlog_growth: bool = True
+    backlog_growth_pct: float = Field(50.0, description="open_at_month_end up by this % or more vs last month")
+    backlog_growth_min_open: int = Field(10, description="backlog_growth needs this many open")
+    feed_missing: bool = True
+    quarantine_spike: bool = True
+    quarantine_spike_pct: float = Field(1.0, description="a source's quarantined share of a drop above this %")
+    valuable_at_risk: bool = True
+    valuable_at_risk_critical_count: int = Field(10, description="valuable_at_risk is critical from this count")
+    notify_urls: list[str] = Field(default_factory=list, description="https://... or http://... (webhook, JSON "
+                                   "POST) and smtp://user:pw@host:port?from=a@x&to=b@y,c@z[&starttls=true]")
+    notify_timeout_seconds: float = Field(10.0, gt=0, description="per webhook request or SMTP session")
+    notify_attempts: int = Field(3, ge=1, description="webhook tries (5xx, 429 or network errors are retried)")
+    notify_backoff_seconds: float = Field(1.0, ge=0, description="wait before the 2nd try, doubled each time")
+
+    @field_validator("notify_urls")
+    @classmethod
+    def _notifier_schemes(cls, urls: list[str]) -> list[str]:
+        from csi.secrets import mask_url
+
+        bad = [mask_url(u) for u in urls if u.split("://", 1)[0].lower() not in ("http", "https", "smtp", "smtps")]
+        if bad:
+            raise ValueError(f"a notifier URL must start with https://, http://, smtp:// or smtps://: {', '.join(bad)}")
+        return urls
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CSI_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -111,6 +146,7 @@ class Settings(BaseSettings):
     acsi_model: AcsiModelSettings = Field(default_factory=AcsiModelSettings)
     customer_value: CustomerValueSettings = Field(default_factory=CustomerValueSettings)
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @field_validator("max_quarantine_pct")
     @classmethod
@@ -144,6 +180,7 @@ class Settings(BaseSettings):
 
         data = self.model_dump(mode="json")
         data["warehouse_url"] = mask_url(self.url)
+        data["alerts"]["notify_urls"] = [mask_url(u) for u in self.alerts.notify_urls]
         return data
 
 
