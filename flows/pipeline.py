@@ -211,6 +211,7 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                     steps.finish_runs(wh, settings, run_ids)
                     for d, r in pending.items():
                         finished(d, {**r, "status": "success"})
+                    _evaluate_alerts(settings, wh, pending, logger)
                 else:
                     logger.error("FAILED: %s", error.splitlines()[0])
                     try:
@@ -230,6 +231,18 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
             str(outcome["published"]) if outcome["published"] else None, "checks": outcome["checks"],
             "bad_folders": [{"path": p, "why": w} for p, w in plan.bad_folders],
             "cascaded": [d.isoformat() for d in plan.cascaded], "seconds": time.perf_counter() - t0}
+
+
+def _evaluate_alerts(settings, wh, pending: dict, logger) -> None:
+    """METRICS 9 alerts into mart_alerts, sent to the configured notifiers (csi.alerts). The runs
+    are already a success: alerts that cannot be evaluated are a warning, never a failed run."""
+    try:
+        from csi.alerts.evaluate import evaluate
+
+        run_id = pending[max(pending)]["run_id"] if pending else "refresh"
+        evaluate(settings, run_id, wh)
+    except Exception as exc:  # noqa: BLE001 - whatever stops the alerts, the run stands
+        logger.warning("alerts were not evaluated: %s", scrub(f"{type(exc).__name__}: {exc}", wh.url))
 
 
 def _failed(settings, d: date, started: datetime, error: str, logger) -> dict:
