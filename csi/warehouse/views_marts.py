@@ -3,6 +3,7 @@ where the marts use codes, and the declining valuable customers (METRICS 8)."""
 
 from __future__ import annotations
 
+from csi.warehouse.tables_alerts import MART_ALERTS
 from csi.warehouse.tables_marts_customers import (
     MART_CHURN_BACKTEST,
     MART_CHURN_SIGNALS,
@@ -65,3 +66,25 @@ V_MART_ACSI_MODEL = View(
 
 MART_VIEWS: tuple[View, ...] = (*LATEST_VIEWS, V_DECLINING_VALUABLE_CUSTOMERS, V_MART_KANO_QUARTERLY,
                                 V_MART_ACSI_MODEL)
+
+
+V_ALERTS_OPEN = View(
+    "v_alerts_open",
+    "SELECT a.*, CASE a.rule WHEN 'nps_drop' THEN 'NPS fell significantly' "
+    "WHEN 'csat_drop' THEN 'CSAT top-2-box fell significantly' WHEN 'sla_breach' THEN 'complaint SLA missed' "
+    "WHEN 'backlog_growth' THEN 'complaint backlog grew' WHEN 'feed_missing' THEN 'feed missing' "
+    "WHEN 'quarantine_spike' THEN 'quarantine spike' "
+    "WHEN 'valuable_at_risk' THEN 'valuable customers at risk' END AS rule_label, "
+    "CASE WHEN a.rule IN ('feed_missing', 'quarantine_spike') THEN 'source' WHEN a.subject = 'ALL' THEN 'all' "
+    "ELSE 'site' END AS subject_kind, CASE a.severity WHEN 'critical' THEN 1 ELSE 2 END AS severity_rank "
+    "FROM mart_alerts a WHERE NOT a.resolved",
+    "The alerts whose condition still holds (mart_alerts, resolved = false), with the rule in words; "
+    "sort by severity_rank, then period descending.",
+    sources=(MART_ALERTS,),
+    columns={
+        "rule_label": "the rule in words (e.g. nps_drop: NPS fell significantly)",
+        "subject_kind": "site (subject is a site_id), all (all sites or all customers) or source (a landing feed)",
+        "severity_rank": "1 critical, 2 warning: sort ascending for the most urgent first",
+    },
+)
+MART_VIEWS = (*MART_VIEWS, V_ALERTS_OPEN)
