@@ -16,6 +16,8 @@ Gamma-Gamma conditional mean for those customers, the population mean p*v/(q-1)
 for one-order customers, null for repeat customers with spend <= 0.
 margin_ratio = margin / monetary clipped to [0, 1] (null when monetary is 0).
 clv_365d = expected_orders_365d * expected_order_value * margin_ratio.
+The bgnbd model row also carries the parameters' standard errors (r_se .. b_se, METRICS 12:
+transforms.bgnbd.bgnbd_standard_errors on the date's (x, t_x, T)).
 A fit (or its prediction) that raises, does not converge or has too few
 customers leaves its CLV columns null; `status` on its model row says why.
 The first order is the earliest by order date, then order_id (customer_streams). The loop is over dates (one
@@ -34,6 +36,7 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 MODEL_COLUMNS = ("r", "alpha", "a", "b", "p", "q", "v")
+SE_COLUMNS = ("r_se", "alpha_se", "a_se", "b_se")  # BG/NBD only (METRICS 12)
 _FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 
 
@@ -53,14 +56,19 @@ def default_models() -> Any:
     except ImportError:
         predict = bgnbd
     return SimpleNamespace(
-        fit_bgnbd=bgnbd.fit_bgnbd, p_alive=predict.p_alive, expected_purchases=predict.expected_purchases,
+        fit_bgnbd=bgnbd.fit_bgnbd, bgnbd_standard_errors=bgnbd.bgnbd_standard_errors,
+        p_alive=predict.p_alive, expected_purchases=predict.expected_purchases,
         fit_gamma_gamma=gamma_gamma.fit_gamma_gamma, expected_order_value=gamma_gamma.expected_order_value,
     )  # fmt: skip
 
 
-def _model_row(d: date, model: str, fit: Any, n: int, status: str | None = None) -> dict[str, Any]:
+def _model_row(
+    d: date, model: str, fit: Any, n: int, status: str | None = None, se: dict[str, float] | None = None
+) -> dict[str, Any]:
     row: dict[str, Any] = {"as_of_date": d, "model": model}
     row.update({k: (float(getattr(fit, k)) if fit is not None and hasattr(fit, k) else None) for k in MODEL_COLUMNS})
+    # NaN (no positive definite information) is stored as null, like a missing fit
+    row.update({f"{k}_se": (v if np.isfinite(v) else None) for k, v in (se or {}).items()})
     ll = None if fit is None else float(fit.log_likelihood)
     row.update(log_likelihood=ll, n_customers=n if fit is None else int(fit.n_customers))
     row.update(converged=bool(fit is not None and fit.converged), status=status or str(fit.status))
@@ -83,6 +91,18 @@ def _try_predict(fn: Any, *args: Any) -> tuple[np.ndarray, str | None]:
     return np.where(np.isfinite(values), values, np.nan), None
 
 
+def _standard_errors(m: Any, fit: Any, *rft: np.ndarray) -> dict[str, float] | None:
+    """BG/NBD parameter SEs from the observed information (None when the models object has no
+    such function, e.g. a test fake; NaN when the information is not positive definite)."""
+    fn = getattr(m, "bgnbd_standard_errors", None)
+    if fn is None:
+        return None
+    try:
+        return fn(fit, *rft)
+    except _FAILURES:  # an SE failure must not cost the date its CLV
+        return None
+
+
 def _one_snapshot(
     d: date, part: pl.DataFrame, params: ClvParams, m: Any, keys: tuple[str, ...]
 ) -> tuple[pl.DataFrame, list[dict]]:
@@ -99,14 +119,16 @@ def _one_snapshot(
                                f"{params.min_bgnbd_customers} customers with repeat orders"))  # fmt: skip
     else:
         fit, why = _try_fit(m.fit_bgnbd, x, t_x, big_t)
+        se = None
         if why is None:
+            se = _standard_errors(m, fit, x, t_x, big_t)
             h = float(params.horizon_days)
             alive, why = _try_predict(m.p_alive, fit, x, t_x, big_t)
             orders, why2 = _try_predict(m.expected_purchases, fit, h, x, t_x, big_t)
             why = why or why2
             if why is None:
                 out["p_alive"], out["expected_orders_365d"] = alive, orders
-        rows.append(_model_row(d, "bgnbd", fit, n_total, why))
+        rows.append(_model_row(d, "bgnbd", fit, n_total, why, se))
     gg = (x > 0) & (spend > 0)
     if int(gg.sum()) < params.min_gamma_gamma_customers:
         rows.append(_model_row(d, "gamma_gamma", None, int(gg.sum()), f"degenerate: fewer than "
@@ -148,7 +170,8 @@ def clv_by_snapshot(
             parts.append(customers)
             rows.extend(model_rows)
     schema = {"as_of_date": pl.Date, "model": pl.String, **dict.fromkeys(MODEL_COLUMNS, pl.Float64),
-              "log_likelihood": pl.Float64, "n_customers": pl.Int64, "converged": pl.Boolean,
+              **dict.fromkeys(SE_COLUMNS, pl.Float64), "log_likelihood": pl.Float64, "n_customers": pl.Int64,
+              "converged": pl.Boolean,
               "status": pl.String}  # fmt: skip
     model_frame = pl.DataFrame(rows, schema=schema)
     empty = (
