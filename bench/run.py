@@ -13,6 +13,8 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import date
@@ -35,6 +37,39 @@ def save(stem: Path, result: dict, meter: Meter | None = None, final: bool = Fal
     Path(f"{stem}.md").write_text(report.markdown(result))
 
 
+def _commit() -> str | None:
+    """The commit measured: CSI_BENCH_COMMIT (a run from an exported tree), else the checkout's HEAD
+    with "+dirty" when its csi/, transforms/ or flows/ have uncommitted changes."""
+    if os.environ.get("CSI_BENCH_COMMIT"):
+        return os.environ["CSI_BENCH_COMMIT"]
+    repo = Path(__file__).parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "csi", "transforms", "flows", "schemas"],
+                               cwd=repo, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
+def landing_baseline(meter: Meter, settings, landing: Path, dates: list) -> dict:
+    """bench.baseline_landing in a child process (its own peak RSS), over the backfill's drops."""
+    out = Path(tempfile.mkstemp(prefix="csi-baseline-", suffix=".json")[1])
+    cmd = [sys.executable, "-m", "bench.baseline_landing", str(landing), min(dates).isoformat(),
+           max(dates).isoformat(), str(settings.instrument_catalog), str(out)]
+    t0 = time.perf_counter()
+    with meter.phase("sql_baseline"):
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=Path(__file__).parents[1])
+    wall = time.perf_counter() - t0
+    try:
+        if done.returncode:
+            return {"error": (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]}
+        return {**json.loads(out.read_text()), "process_wall_seconds": round(wall, 3)}
+    finally:
+        out.unlink(missing_ok=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0, help="1 = ~1 M sales lines over 730 days")
@@ -43,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cadence", choices=("daily", "weekly"), default=None,
                     help="customer snapshot cadence (default: CSI_CUSTOMER_VALUE__SNAPSHOT_CADENCE or daily)")
     ap.add_argument("--no-gx", action="store_true", help="skip the Great Expectations checks")
-    ap.add_argument("--no-baseline", action="store_true", help="skip the DuckDB SQL baseline")
+    ap.add_argument("--no-baseline", action="store_true", help="skip both DuckDB SQL baselines")
+    ap.add_argument("--fixed-costs", action=argparse.BooleanOptionalAction, default=None,
+                    help="measure a Prefect server start, a flow run against it and a fresh process's imports "
+                         "(default: at scale >= 1; tens of seconds)")
     ap.add_argument("--duckdb-memory-limit", default=None, metavar="SIZE",
                     help="DuckDB memory_limit, e.g. 2GB, passed in the warehouse URL (default: DuckDB's, "
                          "80%% of RAM); DuckDB spills to disk above it")
@@ -60,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     stem = f"{date.today().isoformat()}-{args.scale:g}" + ("" if days == data.DAYS else f"-{days}d")
     args.out.mkdir(parents=True, exist_ok=True)
     result: dict = {"scale": args.scale, "generator": gen.__dict__, "machine": machine.describe(),
-                    "started_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                    "started_at": time.strftime("%Y-%m-%dT%H:%M:%S"), "commit": _commit()}
     print(f"bench scale {args.scale:g}: {gen.customers} customers x {gen.days}+1 days", flush=True)
     landing, result["generation"] = data.landing_for(args.scale, gen)
     print(f"  landing {landing} ({result['generation']})", flush=True)
@@ -69,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
     if args.duckdb_memory_limit:
         url += f"?memory_limit={args.duckdb_memory_limit}"
-    settings = load_settings(warehouse_url=url, landing_dir=landing,
-                             work_dir=work / "work", data_docs_dir=work / "data_docs")
+    settings = load_settings(warehouse_url=url, landing_dir=landing, work_dir=work / "work",
+                             data_docs_dir=work / "data_docs", quality_checks=not args.no_gx)
     result["settings"] = {"snapshot_cadence": settings.customer_value.snapshot_cadence,
                           "duckdb_memory_limit": args.duckdb_memory_limit or "DuckDB default (80% of RAM)",
                           "staging": "sequential (the flow stages dates in parallel threads)"}
@@ -80,9 +118,16 @@ def main(argv: list[str] | None = None) -> int:
         with meter.phase("floor.read_landing"):
             result["floor"] = floor.read_floor(landing, dates)
         print(f"  floor: {result['floor']}", flush=True)
+        if not args.no_baseline:
+            result["sql_baseline"] = landing_baseline(meter, settings, landing, dates)
+            save(args.out / stem, result, meter)
+            print(f"  SQL baseline from landing: {result['sql_baseline'].get('seconds')} s", flush=True)
         result["backfill"] = runner.process(meter, settings, dates, "backfill")
         save(args.out / stem, result, meter)
         print(f"  backfill: {meter.seconds['backfill']:.1f} s {result['backfill']['refresh_seconds']}", flush=True)
+        if args.fixed_costs if args.fixed_costs is not None else args.scale >= 1:
+            result["fixed_costs"] = {"prefect": runner.prefect_costs(meter), "imports": runner.fresh_imports(meter)}
+            save(args.out / stem, result, meter)
         nightly = gen.nightly_date()
         result["nightly_floor"] = floor.read_floor(landing, [nightly])
         result["nightly"] = runner.process(meter, settings, [nightly], "nightly")
@@ -96,7 +141,6 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # noqa: BLE001 - reported; the pipeline numbers stand
                 result["baseline_error"] = f"{type(exc).__name__}: {exc}"
             save(args.out / stem, result, meter)
-        result["quality"] = {"skipped": "--no-gx"} if args.no_gx else runner.run_quality(meter, settings)
         result["db_bytes"] = (work / "warehouse.duckdb").stat().st_size
     finally:
         meter.stop()
