@@ -1,0 +1,110 @@
+"""Declarations of the insight marts of the satisfaction model and the CLV model: key drivers
+(METRICS 10), measurement-model quality (METRICS 11) and the CLV holdout validation
+(METRICS 12). How to read them: docs/acsi-model.md and docs/customer-value.md.
+
+The vocabularies below are the codes transforms.driver_importance, transforms.pls_quality
+and transforms.clv_validation write (transforms import nothing from csi, so they are
+spelled here once more; tests/pipeline/test_marts_drivers.py holds them equal).
+"""
+
+from __future__ import annotations
+
+from csi.warehouse.declare import NN, C, TableDecl
+
+# METRICS 10: `equal` is the model of section 5, `clv` the CLV-weighted re-estimate
+WEIGHTINGS = ("equal", "clv")
+# METRICS 10: importance-performance quadrants (Martilla & James 1977)
+QUADRANTS = ("concentrate_here", "keep_up", "low_priority", "possible_overkill")
+# METRICS 11: the statistics of mart_pls_quality, in the order docs/acsi-model.md reads them
+QUALITY_KINDS = ("loading", "alpha", "rho_a", "rho_c", "ave", "htmt", "vif", "f2")
+QUALITY_FLAGS = ("ok", "warning", "fail")
+# METRICS 12: calibration repeat orders 0..6, 7 or more, and the row over all customers
+FREQUENCY_BINS = ("0", "1", "2", "3", "4", "5", "6", "7+", "total")
+
+QUARTER = NN("quarter", "date", "first day of the quarter (a response's quarter is that of its latest answer)")
+SITE = NN("site_id", "text", "'ALL' or a site (the cells of mart_acsi_model)")
+MODEL_NAME = NN("model_name", "text", "acsi or ecsi (the configured model)")
+WEIGHTING = NN("weighting", "text", "equal: the model of mart_acsi_model; clv: each identified respondent "
+               "weighted by the customer's clv_365d (weighted PLS, METRICS 10)", values=WEIGHTINGS)
+SE = {"min": 0}
+
+MART_DRIVER_IMPORTANCE = TableDecl(
+    "mart_driver_importance", "mart",
+    "Key drivers and importance-performance (METRICS 10): one row per quarter x site x weighting x driver "
+    "(a construct with a direct path to the index construct). docs/acsi-model.md.",
+    (
+        QUARTER, SITE, MODEL_NAME, WEIGHTING,
+        NN("driver", "text", "driver construct (e.g. PQ)"),
+        C("total_effect_index", "double", "standardised total effect of the driver on the index construct "
+          "(importance)"),
+        C("total_effect_index_se", "double", "its bootstrap standard error (equal: the one of mart_acsi_model)",
+          **SE),
+        C("is_significant_index", "bool", "|total_effect_index / se| > 1.96; null without a standard error"),
+        C("total_effect_loyalty", "double", "standardised total effect of the driver on loyalty (LOY)"),
+        C("total_effect_loyalty_se", "double", "its bootstrap standard error", **SE),
+        C("is_significant_loyalty", "bool", "|total_effect_loyalty / se| > 1.96; null without a standard error"),
+        C("performance", "double", "the driver's 0-100 construct index (weighted item means under clv)",
+          min=0, max=100),
+        C("impact_5pt", "double", "index points the index construct gains from a 5-point gain in the driver: "
+          "5 * total_effect_index * sd(index scores) / sd(driver scores)"),
+        C("quadrant", "text", "against the means over the cell's drivers (strictly above = high): "
+          "concentrate_here (importance high, performance low), keep_up (both high), low_priority (both low), "
+          "possible_overkill (importance low, performance high)", values=QUADRANTS),
+        NN("n", "bigint", "complete responses used (clv: of identified customers with clv_365d > 0)", min=0),
+        C("weight_sum", "double", "sum of the clv_365d weights (clv rows; null for equal)", min=0),
+        C("weights_as_of_date", "date", "clv rows: the mart_customer_value snapshot whose clv_365d are the "
+          "weights (the latest on or before the quarter's last day); null for equal or without a snapshot"),
+        NN("status", "text", "ok, too_few_responses: ..., degenerate: ..., not_converged, or (clv) "
+           "no_clv_snapshot: ...; the figures are null unless ok"),
+    ),
+    key=("quarter", "site_id", "weighting", "driver"), partition="quarter",
+)
+
+MART_PLS_QUALITY = TableDecl(
+    "mart_pls_quality", "mart",
+    "Measurement-model quality (METRICS 11): one row per quarter x site x weighting x statistic "
+    "(per item, construct, construct pair or path) of every estimated model, flagged against the "
+    "configured thresholds. docs/acsi-model.md.",
+    (
+        QUARTER, SITE, MODEL_NAME, WEIGHTING,
+        NN("kind", "text", "loading (per item); alpha, rho_a, rho_c, ave (per construct); htmt (per construct "
+           "pair); vif, f2 (per structural path)", values=QUALITY_KINDS),
+        C("construct", "text", "construct of a loading or reliability figure"),
+        C("item", "text", "question id of a loading"),
+        C("from_construct", "text", "htmt: first construct (model order); vif, f2: predictor"),
+        C("to_construct", "text", "htmt: second construct; vif, f2: target"),
+        C("estimate", "double", "the statistic; null with a note when it is undefined (single-item construct)"),
+        C("flag", "text", "ok, warning (HTMT up to 0.90, VIF up to 5) or fail against the thresholds "
+          "(CSI_ACSI_MODEL__QUALITY_*); null for f2 and for a null estimate", values=QUALITY_FLAGS),
+        C("note", "text", "why an estimate is null"),
+        NN("n", "bigint", "complete responses of the estimate", min=0),
+    ),
+    key=(),  # unique on (quarter, site_id, weighting, kind, construct, item, from/to), several null
+    partition="quarter",
+)
+
+MART_CLV_VALIDATION = TableDecl(
+    "mart_clv_validation", "mart",
+    "BG/NBD calibration / holdout validation (METRICS 12): one row per validation as-of date D x "
+    "frequency bin, plus a total row. Calibration on the orders up to C = D - holdout_days, prediction "
+    "of the orders in (C, D]. docs/customer-value.md.",
+    (
+        NN("as_of_date", "date", "validation as-of date D: every snapshot date at least holdout_days after "
+           "the first order"),
+        NN("calibration_end", "date", "C = D - holdout_days: BG/NBD is fitted on the orders on or before C"),
+        NN("holdout_days", "bigint", "length of the holdout (C, D] in days (CSI_CUSTOMER_VALUE__CLV_HOLDOUT_DAYS)",
+           min=1),
+        NN("frequency_bin", "text", "calibration repeat orders 0 .. 6, 7+, or total (all customers)",
+           values=FREQUENCY_BINS),
+        NN("customers", "bigint", "customers with a first order on or before C in the bin", min=0),
+        C("actual_mean", "double", "mean orders in the holdout per customer; null for an empty bin", min=0),
+        C("predicted_mean", "double", "mean BG/NBD conditional expected orders in the holdout (Fader, Hardie "
+          "& Lee 2005, eq. 10); null for an empty bin or without a converged fit", min=0),
+        NN("actual_orders", "bigint", "orders in the holdout of the bin's customers", min=0),
+        C("predicted_orders", "double", "predicted orders in the holdout of the bin's customers", min=0),
+        C("mae", "double", "total row: mean absolute error per customer |predicted - actual|", min=0),
+        C("rmse", "double", "total row: root mean square error per customer", min=0),
+        NN("status", "text", "the calibration fit: converged, or why it predicts nothing"),
+    ),
+    key=("as_of_date", "frequency_bin"), partition="as_of_date",
+)
