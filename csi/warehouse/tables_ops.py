@@ -27,9 +27,10 @@ OPS_PIPELINE_RUN = TableDecl(
         NN("run_id", "text", "identifier of the run (one per date processed)"),
         NN("business_date", "date", "the drop processed"),
         NN("status", "text", "loaded (rows in, marts pending), refreshed (marts in, checks and publish "
-                             "pending), success (loaded, refreshed, checked and published), failed, or "
-                             "interrupted (the run was killed before it finished and a later run replaced "
-                             "its rows: never count them)", values=RUN_STATUSES),
+                             "pending), success (loaded, refreshed, checked and published; at most one per date), "
+                             "failed, interrupted (the run was killed before it finished and a later run "
+                             "replaced its rows: never count them) or replaced (completed, then a later run "
+                             "loaded the date again)", values=RUN_STATUSES),
         NN("started_at", "timestamp", "when the date's work began, business time (CSI_TIMEZONE)"),
         C("finished_at", "timestamp", "when the date reached its last status, business time"),
         C("duration_seconds", "double", "wall time"),

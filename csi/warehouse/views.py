@@ -80,6 +80,7 @@ RUN_STATUS_LABELS = {
     "success": "loaded, marts refreshed, checked and published",
     "failed": "failed (see error)",
     "interrupted": "interrupted: killed before it finished, a later run replaced its rows",
+    "replaced": "replaced: completed, then a later run (--force or changed input) loaded the date again",
     "running": "in progress",  # written by earlier versions
     "skipped": "skipped: input unchanged",  # written by earlier versions
 }

@@ -39,6 +39,7 @@ def demo(tmp_path_factory):
     run_ids = [steps.load(wh, settings, steps.stage(settings, d, steps_now(), plan.duplicates[d], plan.files[d]),
                           steps_now(), 0.0).run_id for d in plan.todo]
     steps.refresh_marts(wh, settings, run_ids)
+    steps.finish_runs(wh, settings, run_ids)  # as the flow does once checks and publish passed
     wh.dispose()
     yield {"root": root, "url": url}
     mp.undo()
