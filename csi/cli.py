@@ -1,4 +1,4 @@
-"""The `csi` command: run, backfill, generate, demo, config, serve.
+"""The `csi` command: run, backfill, generate, demo, config, report, serve.
 
 Errors a person can fix (configuration, arguments, landing, a busy warehouse) are
 printed as one `csi: error:` line with exit status 2; a date that failed gives exit
@@ -97,6 +97,13 @@ starts: the URL's database and driver, that the DuckDB file's directory, CSI_WOR
 CSI_DATA_DOCS_DIR can be written, and that CSI_TIMEZONE is a known time zone. Exit status 2
 with one `csi: error:` line when something cannot work. The landing dir is not required."""
 
+REPORT_HELP = """Write the insight report of one business date as one self-contained HTML file,
+<out>/report-YYYY-MM-DD.html, and latest.html when it is the newest successful date: headline
+KPIs of the latest month (all sites and per site), 13-month trends, drivers (ACSI model,
+SERVQUAL, KANO), complaints, customers (pyramid, whale curve, churn, declining valuable
+customers) and data quality with the alerts. It opens offline (no request to any other host).
+Every successful run writes it too; this command re-writes it or writes an earlier date's."""
+
 SERVE_HELP = """Start a Prefect server on this machine, create the process work pool, deploy
 deployments/prefect.yaml (the nightly schedule and the backfill deployment) and start a
 worker. The flow runs inherit this shell's CSI_* environment. Ctrl-C stops everything it
@@ -165,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("config", help="print the effective configuration (secrets masked) and check it",
                    description=CONFIG_HELP, **raw)
+
+    rep = sub.add_parser("report", help="write the offline HTML insight report of a business date",
+                         description=REPORT_HELP, **raw)
+    rep.add_argument("--date", type=_date, help="business date YYYY-MM-DD (default: the newest successful run)")
+    rep.add_argument("--out", type=Path, default=None, help="folder to write to (default: CSI_REPORT_DIR, reports/)")
 
     srv = sub.add_parser("serve", help="a local Prefect server, work pool, deployments and worker",
                          description=SERVE_HELP, **raw)

@@ -111,6 +111,22 @@ def call_flow(flow, label: str, show_progress: bool, **parameters) -> dict:
     return result
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from csi.report import write_report
+    from csi.report.build import NoReportData
+
+    settings = load_settings()
+    preflight.check(settings, needs_landing=False)
+    out = args.out or settings.report_dir
+    preflight.check_writable_dir("--out" if args.out else "CSI_REPORT_DIR", out)
+    try:
+        path = write_report(settings, args.date, out_dir=out)
+    except NoReportData as exc:
+        raise ConfigError(str(exc)) from None
+    console.print(f"insight report: {escape(str(path))}", highlight=False, soft_wrap=True)
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from csi.serve import serve
 
@@ -168,6 +184,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     code = print_summary(result)
     print_warehouse(settings)
     console.print(f"Data Docs (quality checks): {settings.data_docs_dir / 'index.html'}")
+    console.print(f"insight report (open it in a browser, works offline): {settings.report_dir / 'latest.html'}"
+                  if result.get("report") else "insight report: not written (see the warning above)")
     if "published" not in result:
         from csi.warehouse.publish import publish_target
 
@@ -250,6 +268,8 @@ def print_summary(result: dict, out: Console | None = None) -> int:
                   else "quality checks: not run", highlight=False)
     if result.get("published"):
         out.print(f"read-only copy for BI: {escape(str(result['published']))}", highlight=False)
+    if result.get("report"):
+        out.print(f"insight report (opens offline): {escape(str(result['report']))}", highlight=False)
     if failed:
         for r in dates:
             if status[r["business_date"]] == "failed":
@@ -289,5 +309,6 @@ COMMANDS = {
     "generate": cmd_generate,
     "demo": cmd_demo,
     "config": cmd_config,
+    "report": cmd_report,
     "serve": cmd_serve,
 }

@@ -212,6 +212,9 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                     for d, r in pending.items():
                         finished(d, {**r, "status": "success"})
                     _evaluate_alerts(settings, wh, pending, logger)
+                    with phase("report"):
+                        newest = max(pending, default=None)
+                        outcome["report"] = _write_report(settings, wh, newest, outcome["checks"], logger)
                 else:
                     logger.error("FAILED: %s", error.splitlines()[0])
                     try:
@@ -229,8 +232,23 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                      len(failed), ", ".join(failed))
     return {"dates": ordered, "marts_seconds": timings, "phases": phases, "published":
             str(outcome["published"]) if outcome["published"] else None, "checks": outcome["checks"],
+            "report": outcome.get("report"),
             "bad_folders": [{"path": p, "why": w} for p, w in plan.bad_folders],
             "cascaded": [d.isoformat() for d in plan.cascaded], "seconds": time.perf_counter() - t0}
+
+
+def _write_report(settings, wh, business_date: date | None, checks: dict | None, logger) -> str | None:
+    """The insight report of the newest date just finished (csi.report). The runs are already a
+    success: a report that cannot be written is a warning, never a failed run."""
+    try:
+        from csi.report import write_report
+
+        path = write_report(settings, business_date, checks=checks, wh=wh)
+    except Exception as exc:  # noqa: BLE001 - whatever stops the report, the run stands
+        logger.warning("the insight report was not written: %s", scrub(f"{type(exc).__name__}: {exc}", wh.url))
+        return None
+    logger.info("insight report: %s (latest: %s)", path, path.parent / "latest.html")
+    return str(path)
 
 
 def _evaluate_alerts(settings, wh, pending: dict, logger) -> None:

@@ -18,4 +18,8 @@ if [ -z "${CSI_TEST_PG_URL:-}" ]; then
 fi
 CSI_CDNOW_SUMMARY="$(bash tests/fetch_cdnow.sh)"
 export CSI_CDNOW_SUMMARY
+if [ -z "${CSI_TEST_CHROMIUM:-}" ]; then
+  CSI_TEST_CHROMIUM="$(bash tests/chromium.sh)"
+  export CSI_TEST_CHROMIUM
+fi
 $BIN/python -m pytest -q "$@"

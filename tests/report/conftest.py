@@ -1,0 +1,114 @@
+"""Fixtures of the report tests: a small generated warehouse built without Prefect, an empty
+warehouse with the schema for hand-made marts, and the Chromium binary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from csi.warehouse.ddl import create_schema
+from csi.warehouse.engine import Warehouse
+from csi.warehouse.tables import BY_NAME
+
+START, DAYS = date(2026, 1, 1), 45
+LAST = START + timedelta(days=DAYS - 1)
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory):
+    """200 customers x 45 days (+ 200 days of history in the first drop), loaded, refreshed and
+    marked success through the pipeline steps (no Prefect, no quality checks)."""
+    from csi.generate import generate
+    from csi.pipeline import steps
+    from csi.settings import load_settings
+
+    root = tmp_path_factory.mktemp("report-wh")
+    generate(root / "landing", customers=200, days=DAYS, seed=7, start_date=START, history_days=200)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CSI_LANDING_DIR", str(root / "landing"))
+    mp.setenv("CSI_WORK_DIR", str(root / "work"))
+    mp.setenv("CSI_WAREHOUSE_URL", f"duckdb:///{root / 'wh.duckdb'}")
+    mp.delenv("CSI_CONFIG_FILE", raising=False)
+    try:
+        settings = load_settings()
+        wh = steps.open_warehouse(settings)
+        dates = [START + timedelta(days=i) for i in range(DAYS)]
+        plan = steps.plan(wh, settings, dates, force=True)
+        now = datetime(2026, 11, 1)
+        run_ids = [steps.load(wh, settings, steps.stage(settings, d, now, plan.duplicates[d], plan.files[d]),
+                              now, 0.0).run_id for d in plan.todo]
+        steps.refresh_marts(wh, settings, run_ids)
+        steps.finish_runs(wh, settings, run_ids)
+        steps.release(settings)
+        wh.dispose()
+    finally:
+        mp.undo()
+    return root / "wh.duckdb"
+
+
+@pytest.fixture
+def report_env(small_warehouse, tmp_path, monkeypatch):
+    """A private copy of the small warehouse (a test may change it) and the settings pointing at it."""
+    from csi.settings import load_settings
+
+    db = tmp_path / "wh.duckdb"
+    shutil.copy(small_warehouse, db)
+    monkeypatch.setenv("CSI_WAREHOUSE_URL", f"duckdb:///{db}")
+    monkeypatch.setenv("CSI_REPORT_DIR", str(tmp_path / "reports"))
+    monkeypatch.delenv("CSI_CONFIG_FILE", raising=False)
+    return {"settings": load_settings(), "url": f"duckdb:///{db}", "dir": tmp_path / "reports"}
+
+
+@pytest.fixture
+def blank(tmp_path):
+    """An empty warehouse with the schema; `blank.put(table, rows)` inserts hand-made rows, filling
+    the columns a test leaves out with nulls, zeros or false."""
+    wh = Warehouse(f"duckdb:///{tmp_path / 'blank.duckdb'}")
+    create_schema(wh)
+
+    class Blank:
+        warehouse = wh
+
+        @staticmethod
+        def put(table: str, rows: list[dict]) -> None:
+            decl = BY_NAME[table]
+            filled = [{c.name: r.get(c.name, None if c.nullable else _zero(c.type)) for c in decl.columns}
+                      for r in rows]
+            with wh.transaction() as tx:
+                tx.insert(decl, pl.DataFrame(filled, schema=decl.polars_schema))
+
+    yield Blank
+    wh.dispose()
+
+
+def _zero(type_: str):
+    return {"text": "", "int": 0, "bigint": 0, "double": 0.0, "bool": False,
+            "date": date(2000, 1, 1), "timestamp": datetime(2000, 1, 1)}[type_]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Headless Chromium: $CSI_TEST_CHROMIUM (tests/run_tests.sh sets it from tests/chromium.sh), else
+    tests/chromium.sh is run here."""
+    path = os.environ.get("CSI_TEST_CHROMIUM")
+    if not path:
+        script = Path(__file__).resolve().parents[1] / "chromium.sh"
+        path = subprocess.run(["bash", str(script)], check=True, capture_output=True, text=True).stdout.strip()
+    return path
+
+
+def dump_dom(chromium: str, page: Path, tmp: Path) -> str:
+    """The DOM after the page's scripts ran, with every host name unresolvable (no network)."""
+    proc = subprocess.run(
+        [chromium, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-extensions",
+         f"--user-data-dir={tmp / 'chromium-profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
+         "--virtual-time-budget=5000", "--window-size=1280,2000", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
