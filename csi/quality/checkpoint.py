@@ -19,6 +19,7 @@ errors), progress bars are switched off, and every connection GX opened is close
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import time
@@ -33,6 +34,38 @@ from csi.warehouse.engine import Warehouse
 
 log = logging.getLogger(__name__)
 SITE = "csi"
+
+# Data Docs offline: GX's pages load their CSS and JavaScript from CDNs, so with no network they
+# show an empty index. The same files (npm packages of those exact versions, licenses alongside)
+# ship in docs_assets/ and are copied to <docs>/static/offline/; every page is rewritten to them.
+DOCS_ASSETS = Path(__file__).parent / "docs_assets"
+OFFLINE_DIR = "static/offline"
+CDN_ASSETS = {
+    "https://code.jquery.com/jquery-3.7.1.min.js": "js/jquery-3.7.1.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "js/popper-1.12.9.min.js",
+    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "js/bootstrap-4.3.1.min.js",
+    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "css/bootstrap-4.3.1.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "js/bootstrap-table-1.19.1.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "css/bootstrap-table-1.19.1.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
+        "js/bootstrap-table-filter-control-1.19.1.min.js",
+    # GX asks for 1.19.0's filter-control CSS next to 1.19.1's table: the same rules
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
+        "css/bootstrap-table-filter-control-1.19.1.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
+        "css/bootstrap-table-filter-control-1.19.1.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
+        "js/bootstrap-datepicker-1.9.0.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
+        "css/bootstrap-datepicker-1.9.0.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "css/fontawesome-6.6.0.min.css",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
+        "css/bootstrap-prefers-dark-1.1.0.min.css",
+}
+# vega draws only profiling charts, which our suites never render: the tags are dropped
+_VEGA = re.compile(r'<script src="https://cdn\.jsdelivr\.net/npm/vega(?:-lite|-embed)?@\d+"></script>\s*')
+_GX_LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.[\w-]+\.amazonaws\.com/[\w.-]+(?:\?[^\"')\s]*)?")
+_ONLINE = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"'](https?://[^\"']+)", re.IGNORECASE)
 
 
 @dataclass
@@ -110,6 +143,7 @@ def run_checks(settings: Settings, tables=None) -> QualityResult:
             failed += reconcile(tx)
     finally:
         wh.dispose()
+    _offline_docs(docs_dir)
     _scrub_docs(docs_dir, settings.url)
     result = QualityResult(not failed, failed, checked + 1, docs_dir / "index.html",
                            time.perf_counter() - started)
@@ -194,3 +228,27 @@ def _scrub_docs(docs_dir: Path, url: str) -> None:
             clean = scrub(text, url)
             if clean != text:
                 path.write_text(clean, encoding="utf-8")
+
+
+def _offline_docs(docs_dir: Path) -> list[str]:
+    """Point every Data Docs page at the shipped copies of its CDN assets; returns (and logs)
+    any http(s) script or stylesheet left, e.g. after a GX upgrade added one."""
+    if not docs_dir.exists():
+        return []
+    shutil.copytree(DOCS_ASSETS, docs_dir / OFFLINE_DIR, dirs_exist_ok=True)
+    left: set[str] = set()
+    for path in docs_dir.rglob("*"):
+        if not path.is_file() or path.suffix not in {".html", ".css"} or OFFLINE_DIR in path.as_posix():
+            continue
+        root = Path(os.path.relpath(docs_dir, path.parent)).as_posix()
+        text = original = path.read_text(encoding="utf-8", errors="replace")
+        for url, asset in CDN_ASSETS.items():
+            text = text.replace(url, f"{root}/{OFFLINE_DIR}/{asset}")
+        text = _GX_LOGO.sub(f"{root}/static/images/logo-long.png", _VEGA.sub("", text))
+        left.update(_ONLINE.findall(text))
+        if text != original:
+            path.write_text(text, encoding="utf-8")
+    if left:
+        log.warning("Data Docs still load from the network (not shipped in %s): %s", DOCS_ASSETS,
+                    ", ".join(sorted(left)))
+    return sorted(left)
