@@ -18,6 +18,7 @@ import polars as pl
 
 from csi.generate.population import SITE_IDS, Population
 from csi.generate.sales import day_seconds, make_ids, to_datetimes
+from csi.generate.texts import complaint_descriptions, text_rng
 
 COMPLAINT_RATE = 0.0012  # complaints per customer-day at latent satisfaction 0
 CATEGORIES = ["物流延迟", "产品质量", "服务态度", "价格争议", "退换货", "售后维修", "账户问题"]
@@ -82,7 +83,9 @@ def complaints_for_day(rng: np.random.Generator, pop: Population, day_idx: int, 
         "channel": np.array(CHANNELS)[rng.choice(len(CHANNELS), size=n, p=CHANNEL_SHARE)],
         "category": np.array(CATEGORIES)[cat],
         "severity": sev + 1,
-        "description": np.char.add(np.char.add(np.array(CATEGORIES)[cat], "："), rng.choice(DETAILS, size=n)),
+        # the detail is drawn from this stream as before; the wording from the texts' own stream
+        "description": complaint_descriptions(text_rng(f"CP{day:%Y%m%d}"), np.array(CATEGORIES)[cat],
+                                              rng.integers(0, len(DETAILS), size=n)),
     }
     none = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     versions = [

@@ -16,13 +16,13 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from csi.generate.faults import satisfaction_shift
 from csi.generate.population import Population
 from csi.generate.survey_items import acsi_block, kano_block, scale, servqual_block
+from csi.generate.texts import survey_comments, text_rng
 
 SURVEY_PROB = 0.32  # share of orders followed by a survey response
 INCLUDE = {"nps": 0.9, "csat": 0.6, "ces": 0.4, "acsi": 0.33, "servqual": 0.08, "kano": 0.15, "comment": 0.25}
-GOOD_COMMENTS = ["服务很好，下次还来", "店员很热情，结账很快", "物流很快，包装完好", "质量不错，性价比高", "体验很满意"]
-BAD_COMMENTS = ["物流延迟，等了一周", "产品质量一般，有瑕疵", "服务态度差，没人理", "价格偏贵，不值", "退货流程太麻烦"]
 
 
 def responses_for_orders(
@@ -48,6 +48,7 @@ def responses_for_orders(
     delay = np.where(kiosk, rng.integers(60, 1200, n), rng.integers(600, 72 * 3600, n))
     anonymous = kiosk & (rng.random(n) < 0.5)
     s = resp["felt"].to_numpy() + rng.normal(0, 0.6, n)  # felt on the order day
+    s = s + satisfaction_shift(resp["site_id"], resp["ordered_at"])  # the planted NPS drop (faults.py)
     blocks: list[tuple[list[str], np.ndarray, np.ndarray]] = []  # (qids, values, response rows)
     simple = {
         "nps": scale(rng, 7.2, 1.8, s, 1.3, 0, 10),
@@ -70,7 +71,9 @@ def responses_for_orders(
         q_parts.append(np.broadcast_to(np.array(qids), values.shape)[keep])
         v_parts.append(values[keep])
     rows = np.flatnonzero(rng.random(n) < INCLUDE["comment"])
-    texts = np.where(s[rows] > 0, rng.choice(GOOD_COMMENTS, len(rows)), rng.choice(BAD_COMMENTS, len(rows)))
+    rng.integers(0, 5, len(rows)), rng.integers(0, 5, len(rows))  # the former template picks: keeps the stream
+    texts = survey_comments(text_rng(resp["order_id"][0]) if n else text_rng(""), simple["nps"][rows],
+                            ~is_store[rows], kiosk[rows])
     r_idx = np.concatenate([*r_parts, rows])
     order = np.argsort(r_idx, kind="stable")  # group a response's answers together
     answers = pl.DataFrame(
