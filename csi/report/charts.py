@@ -20,10 +20,14 @@ FONT = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC"
 BLUE, GREY, RED, GREEN, ORANGE = "#2a6fdb", "#9aa5b1", "#d64545", "#2f9e44", "#f08c00"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 360) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int = 360, top: int = 50) -> go.Figure:
+    # white background set by hand: a named template ("plotly_white") is deep-copied and validated
+    # per figure, most of the report's build time
     fig.update_layout(title={"text": escape(title), "x": 0.01}, height=height, font={"family": FONT, "size": 12},
-                      margin={"l": 60, "r": 20, "t": 50, "b": 50}, template="plotly_white",
-                      legend={"orientation": "h", "y": -0.15})
+                      margin={"l": 60, "r": 20, "t": top, "b": 80}, paper_bgcolor="#fff", plot_bgcolor="#fff",
+                      autosize=True, legend={"orientation": "h", "y": -0.22})
+    fig.update_xaxes(gridcolor="#e4e7eb", zerolinecolor="#cbd2d9", linecolor="#cbd2d9")
+    fig.update_yaxes(gridcolor="#e4e7eb", zerolinecolor="#cbd2d9", linecolor="#cbd2d9")
     return fig
 
 
@@ -50,7 +54,7 @@ def kpi_trends(trends: pl.DataFrame) -> go.Figure:
             customdata=every.select(n_col, "low_sample").rows(),
             hovertemplate=f"{escape(label)} %{{x}}: %{{y:.1f}}<br>n = %{{customdata[0]}}"
                           "<br>low sample: %{customdata[1]}<extra></extra>", showlegend=False), row=row, col=c)
-    return _layout(fig, "13-month trends, all sites (NPS bars: 95 % interval)", height=720)
+    return _layout(fig, "13-month trends, all sites (NPS bars: 95 % interval)", height=760, top=80)
 
 
 def nps_movers(trends: pl.DataFrame, sites: list[str]) -> go.Figure:
@@ -77,7 +81,7 @@ def drivers(frame: pl.DataFrame) -> go.Figure:
         customdata=frame.select("std_error", "t_value", "is_significant").rows(),
         hovertemplate="%{x} -> SAT: total effect %{y:.3f}<br>bootstrap se %{customdata[0]:.3f}, "
                       "t = %{customdata[1]:.2f}<br>significant: %{customdata[2]}<extra></extra>"))
-    return _layout(fig, "Driver impacts on satisfaction (total effects; blue: significant, |t| > 1.96)")
+    return _layout(fig, "Driver impacts on satisfaction (total effects, 95 % bars; blue: significant)")
 
 
 def servqual(frame: pl.DataFrame) -> go.Figure:
@@ -88,7 +92,7 @@ def servqual(frame: pl.DataFrame) -> go.Figure:
         customdata=dims.select("n", "expectation_mean", "perception_mean").rows(),
         hovertemplate="%{x}: gap %{y:.2f} (perception %{customdata[2]:.2f} - expectation "
                       "%{customdata[1]:.2f}), n = %{customdata[0]}<extra></extra>"))
-    return _layout(fig, "SERVQUAL gap (perception - expectation) by dimension, all sites")
+    return _layout(fig, "SERVQUAL gap (perception - expectation), all sites")
 
 
 def kano(frame: pl.DataFrame) -> go.Figure:
@@ -123,7 +127,7 @@ def complaints_trend(frame: pl.DataFrame) -> go.Figure:
                                            "closed)<extra></extra>"), secondary_y=True)
     fig.update_yaxes(title="open complaints", secondary_y=False)
     fig.update_yaxes(title="%", secondary_y=True)
-    return _layout(fig, "Complaints, all sites: rate, SLA met and backlog")
+    return _layout(fig, "Complaints, all sites: rate, SLA met, backlog")
 
 
 def recovery(frame: pl.DataFrame) -> go.Figure:
@@ -136,7 +140,7 @@ def recovery(frame: pl.DataFrame) -> go.Figure:
                          customdata=frame.select("reorder_count", "customers").rows(),
                          hovertemplate="%{x}: %{y:.1f} % (%{customdata[0]} of %{customdata[1]})<extra></extra>"),
                   row=1, col=2)
-    return _layout(fig, "Service recovery: complainants vs non-complainants")
+    return _layout(fig, "Service recovery by customer group", top=80)
 
 
 def tier_pyramid(frame: pl.DataFrame) -> go.Figure:
@@ -146,7 +150,7 @@ def tier_pyramid(frame: pl.DataFrame) -> go.Figure:
         customdata=frame.select(pl.col("margin_365d").fill_null(0), pl.col("clv_365d").fill_null(0)).rows(),
         hovertemplate="%{y}: %{x} customers<br>365-day margin %{customdata[0]:,.0f}<br>CLV 365d "
                       "%{customdata[1]:,.0f}<extra></extra>"))
-    return _layout(fig, "Customer pyramid (value tiers by 365-day margin)")
+    return _layout(fig, "Customer pyramid (tiers by 365-day margin)")
 
 
 def whale_curve(frame: pl.DataFrame) -> go.Figure:
@@ -173,7 +177,7 @@ def churn_bands(bands: pl.DataFrame, backtest: pl.DataFrame) -> go.Figure:
                              customdata=per_band.select("churned", "customers").rows(),
                              hovertemplate="%{x}: %{y:.1f} % churned (%{customdata[0]} of %{customdata[1]})"
                                            "<extra></extra>"), row=1, col=2)
-    return _layout(fig, "Churn risk")
+    return _layout(fig, "Churn risk", top=80)
 
 
 def loads(frame: pl.DataFrame) -> go.Figure:

@@ -39,6 +39,8 @@ th,td{border-bottom:1px solid #e4e7eb;padding:4px 8px;text-align:right} th{backg
 td.t,th.t{text-align:left}
 .note{font-size:12px;color:#52606d}
 .chart{min-height:300px}
+.grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:8px 24px;align-items:start}
+@media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)}}
 .critical{color:#c53030;font-weight:600} .warning{color:#b7791f;font-weight:600}
 """
 
@@ -74,8 +76,14 @@ def _chart(fig, div_id: str) -> str:
     import plotly.io as pio
 
     body = pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+                       config={"displaylogo": False, "displayModeBar": False, "responsive": True})
     return f'<div class="chart" data-chart="{div_id}">{body}</div>'
+
+
+def _grid(*cells: str) -> str:
+    """Cells side by side on a wide screen, stacked on a narrow one. The columns are fixed, not
+    auto-fit: plotly sizes a chart when its inline script runs, before the next cell exists."""
+    return '<div class="grid">' + "".join(f"<div>{c}</div>" for c in cells) + "</div>"
 
 
 def _low(row: dict, low_n: int) -> str:
@@ -159,7 +167,8 @@ def render(data: ReportData) -> str:
                               "worse": "worse"}, digits={"better": 2, "worse": 2}, text=("feature", "category"))
           if data.kano.height else '<p class="note">no KANO answers yet</p>')
     parts.append(_section("drivers", "Drivers: ACSI model, SERVQUAL, KANO",
-                          f"<h3>ACSI model</h3>{drv}<h3>SERVQUAL, {month}</h3>{sq}<h3>KANO</h3>{kn}"))
+                          f"<h3>ACSI model</h3>{drv}"
+                          + _grid(f"<h3>SERVQUAL, {month}</h3>{sq}", f"<h3>KANO</h3>{kn}")))
 
     comp = (table(data.complaints, {"site_id": "site", "complainants": "complainants",
                                     "active_customers": "active customers", "complaint_rate_pct": "rate %",
@@ -169,15 +178,15 @@ def render(data: ReportData) -> str:
                                     "open_at_month_end": "open at month end",
                                     "estimated_silent_dissatisfied": "est. silent dissatisfied"},
                   digits={"complaint_rate_pct": 2}, text=("site_id",))
-            + (_chart(charts.complaints_trend(data.complaints_trend), "chart-complaints")
-               if data.complaints_trend.height else "")
-            + "<h3>Service recovery</h3>"
-            + (_chart(charts.recovery(data.recovery), "chart-recovery")
-               + table(data.recovery, {"customer_group": "group", "customers": "customers",
-                                       "mean_latest_nps": "mean latest NPS", "nps_n": "NPS n",
-                                       "reorder_pct": "re-ordered %", "window_complete": "window complete"},
-                       digits={"mean_latest_nps": 2}, text=("customer_group",))
-               if data.recovery.height else '<p class="note">no service recovery figures this month</p>'))
+            + _grid(_chart(charts.complaints_trend(data.complaints_trend), "chart-complaints")
+                    if data.complaints_trend.height else "",
+                    "<h3>Service recovery</h3>"
+                    + (_chart(charts.recovery(data.recovery), "chart-recovery")
+                       + table(data.recovery, {"customer_group": "group", "customers": "customers",
+                                               "mean_latest_nps": "mean latest NPS", "nps_n": "NPS n",
+                                               "reorder_pct": "re-ordered %", "window_complete": "window complete"},
+                               digits={"mean_latest_nps": 2}, text=("customer_group",))
+                       if data.recovery.height else '<p class="note">no service recovery figures this month</p>')))
     parts.append(_section("complaints", f"Complaints, {month}", comp))
     parts.append(_section("customers", f"Customers (snapshot {data.snapshot_date or '–'})", customers_html(data)))
     parts.append(_section("quality", f"Data quality, {data.business_date}", quality_html(data)))
@@ -191,7 +200,7 @@ def render(data: ReportData) -> str:
             f'<style>{CSS % {"font": charts.FONT}}</style>'
             f'<script type="text/javascript">{get_plotlyjs()}</script></head><body>'
             f'<header><h1>{escape(title)}</h1><p>business date {data.business_date}; latest month {month}; '
-            f'figures from the warehouse marts (docs/report.md)</p></header><nav>{nav}</nav>'
+            f'figures from the warehouse marts; hover a chart for its numbers</p>{alerts_banner(data)}</header><nav>{nav}</nav>'
             f'{"".join(parts)}</body></html>')
 
 
@@ -200,29 +209,59 @@ def customers_html(data: ReportData) -> str:
 
     if data.snapshot_date is None:
         return '<p class="note">no customer snapshot yet</p>'
-    out = [_chart(charts.tier_pyramid(data.tiers), "chart-tiers")]
+    whale = ""
     if data.whale.height:
         w = data.whale.row(0, named=True)
         top20, bottom30 = w["top20_margin_share"], w["bottom30_margin_share"]
-        out.append(f'<p>20/80/30 check: the top 20 % of customers earn <b>{fmt(100 * top20 if top20 is not None else None)} %</b> '
-                   f'of the 365-day margin (rule of thumb: 80 %); the bottom 30 % earn '
-                   f'<b>{fmt(100 * bottom30 if bottom30 is not None else None)} %</b> (rule of thumb: they lose money).</p>')
-        out.append(_chart(charts.whale_curve(data.whale), "chart-whale"))
+        whale = (_chart(charts.whale_curve(data.whale), "chart-whale")
+                 + f'<p>20/80/30 check: the top 20 % of customers earn <b>{_pct(top20)} %</b> of the 365-day '
+                 f'margin (rule of thumb: 80 %); the bottom 30 % earn <b>{_pct(bottom30)} %</b> (rule of thumb: '
+                 'they cost money).</p>')
     auc = data.backtest.filter(pl.col("risk_band") == "ALL")["auc"] if data.backtest.height else None
-    out.append(_chart(charts.churn_bands(data.churn_bands, data.backtest), "chart-churn"))
-    out.append(f'<p>backtest AUC of the risk score (snapshot {data.backtest_date}): <b>{fmt(auc[0], 3)}</b></p>'
-               if auc is not None and auc.len() else
-               '<p class="note">no snapshot is yet a whole backtest horizon older than the newest data</p>')
-    out.append(table(data.backtest, {"risk_band": "band", "customers": "customers", "churned": "churned",
-                                     "churn_rate_pct": "churn rate %", "auc": "AUC"},
-                     digits={"auc": 3}, text=("risk_band",)) if data.backtest.height else "")
-    out.append(f"<h3>Top {build.DECLINING_TOP} declining valuable customers (platinum and gold, high risk)</h3>")
-    out.append(table(data.declining, {"customer_id": "customer", "value_tier": "tier", "clv_365d": "CLV 365d",
-                                      "margin_365d": "margin 365d", "last_order_date": "last order",
-                                      "risk_score": "risk", "reasons": "reasons"},
-                     digits={"clv_365d": 0, "margin_365d": 0, "risk_score": 0},
-                     text=("customer_id", "value_tier", "last_order_date", "reasons")))
-    return "".join(out)
+    backtest = (f'<p>backtest AUC of the risk score (snapshot {data.backtest_date}): <b>{fmt(auc[0], 3)}</b></p>'
+                if auc is not None and auc.len() else
+                '<p class="note">no snapshot is yet a whole backtest horizon older than the newest data</p>')
+    if data.backtest.height:
+        backtest += table(data.backtest, {"risk_band": "band", "customers": "customers", "churned": "churned",
+                                          "churn_rate_pct": "churn rate %", "auc": "AUC"},
+                          digits={"auc": 3}, text=("risk_band",))
+    return "".join([
+        _grid(_chart(charts.tier_pyramid(data.tiers), "chart-tiers")
+              + table(data.tiers, {"value_tier": "tier", "customers": "customers", "margin_365d": "margin 365d",
+                                   "clv_365d": "CLV 365d"}, digits={"margin_365d": 0, "clv_365d": 0},
+                      text=("value_tier",)), whale),
+        _grid(_chart(charts.churn_bands(data.churn_bands, data.backtest), "chart-churn"), backtest),
+        f"<h3>Top {build.DECLINING_TOP} declining valuable customers (platinum and gold, high risk)</h3>",
+        table(data.declining, {"customer_id": "customer", "value_tier": "tier", "clv_365d": "CLV 365d",
+                               "margin_365d": "margin 365d", "last_order_date": "last order",
+                               "risk_score": "risk", "reasons": "reasons"},
+              digits={"clv_365d": 0, "margin_365d": 0, "risk_score": 0},
+              text=("customer_id", "value_tier", "last_order_date", "reasons")),
+    ])
+
+
+def _pct(share: float | None) -> str:
+    return fmt(None if share is None else 100 * share)
+
+
+def alerts_html(data: ReportData) -> str:
+    if data.alerts is None:
+        return '<p class="note" id="alerts-none">no alerts table yet</p>'
+    shown = [c for c in ("severity", "rule", "subject", "period", "metric", "value", "previous", "threshold",
+                         "message", "resolved", "sent_at", "delivery_error") if c in data.alerts.columns]
+    return table(data.alerts, {c: c.replace("_", " ") for c in shown},
+                 digits={"value": 2, "previous": 2, "threshold": 2},
+                 text=tuple(c for c in shown if c not in ("value", "previous", "threshold")))
+
+
+def alerts_banner(data: ReportData) -> str:
+    """One line for the header: the open alerts of the month, critical counted apart."""
+    if data.alerts is None or data.alerts.height == 0:
+        return ""
+    rows = data.alerts.filter(~pl.col("resolved")) if "resolved" in data.alerts.columns else data.alerts
+    critical = rows.filter(pl.col("severity") == "critical").height if "severity" in rows.columns else 0
+    return (f'<p><a href="#alerts" style="color:#fff">{rows.height} open alert(s) this month, {critical} '
+            'critical</a></p>')
 
 
 def quality_html(data: ReportData) -> str:
@@ -241,25 +280,20 @@ def quality_html(data: ReportData) -> str:
         check_line = f'checks: <b class="critical">failed</b> {escape(checks.get("error") or "")}'
     else:
         check_line = f"checks: pending (run {escape(str(checks.get('status')))})"
-    out = [f"<p>{status}; {check_line}</p>", _chart(charts.loads(data.loads), "chart-loads"),
-           table(data.loads, {"source": "source", "rows_read": "rows read", "rows_loaded": "loaded",
-                              "rows_quarantined": "quarantined", "quarantined_pct": "quarantined %"},
-                 digits={"quarantined_pct": 2}, text=("source",)),
-           "<h3>Top quarantine reasons</h3>",
-           table(data.reasons, {"source": "source", "reason": "reason", "records": "records"},
-                 text=("source", "reason")),
-           "<h3>Files not read</h3>",
-           table(data.files_not_read, {"source": "source", "file_path": "file", "status": "status", "why": "why"},
-                 text=("source", "file_path", "status", "why")),
-           "<h3>Alerts</h3>"]
-    if data.alerts is None:
-        out.append('<p class="note" id="alerts-none">no alerts table yet</p>')
-    else:
-        shown = [c for c in ("severity", "rule", "subject", "period", "metric", "value", "previous",
-                             "threshold", "message", "resolved", "sent_at", "delivery_error") if c in data.alerts.columns]
-        out.append(table(data.alerts, {c: c for c in shown}, digits={"value": 2, "previous": 2},
-                         text=tuple(c for c in shown if c not in ("value", "previous"))))
-    return "".join(out)
+    return "".join([
+        f"<p>{status}; {check_line}</p>",
+        '<h3 id="alerts">Alerts</h3>', alerts_html(data),
+        _grid(_chart(charts.loads(data.loads), "chart-loads"),
+              table(data.loads, {"source": "source", "rows_read": "rows read", "rows_loaded": "loaded",
+                                 "rows_quarantined": "quarantined", "quarantined_pct": "quarantined %"},
+                    digits={"quarantined_pct": 2}, text=("source",))
+              + "<h3>Top quarantine reasons</h3>"
+              + table(data.reasons, {"source": "source", "reason": "reason", "records": "records"},
+                      text=("source", "reason"))),
+        "<h3>Files not read</h3>",
+        table(data.files_not_read, {"source": "source", "file_path": "file", "status": "status", "why": "why"},
+              text=("source", "file_path", "status", "why")),
+    ])
 
 
 def report_path(out_dir: Path, d: date) -> Path:
