@@ -102,6 +102,8 @@ class AlertSettings(BaseModel):
     feed_missing: bool = True
     quarantine_spike: bool = True
     quarantine_spike_pct: float = Field(1.0, description="a source's quarantined share of a drop above this %")
+    quarantine_spike_min_rows: int = Field(100, description="quarantine_spike judges a source's share from this "
+                                           "many rows read (as the rejecting threshold does)")
     valuable_at_risk: bool = True
     valuable_at_risk_critical_count: int = Field(10, description="valuable_at_risk is critical from this count")
     notify_urls: list[str] = Field(default_factory=list, description="https://... or http://... (webhook, JSON "

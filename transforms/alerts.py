@@ -143,15 +143,16 @@ def feed_missing(run_dates: pl.LazyFrame, files: pl.LazyFrame) -> pl.LazyFrame:
                           pl.col("period").dt.strftime("%Y-%m-%d")))
 
 
-def quarantine_spike(runs: pl.LazyFrame, threshold_pct: float) -> pl.LazyFrame:
-    """A source's quarantined share of a drop above threshold_pct (1) %: `runs` holds one row per
-    business date (the run that loaded it) with <source>_rows_read and <source>_rows_quarantined."""
+def quarantine_spike(runs: pl.LazyFrame, threshold_pct: float, min_rows: int) -> pl.LazyFrame:
+    """A source's quarantined share of a drop above threshold_pct (1) %, judged like the rejecting
+    threshold only from min_rows (100) rows read: `runs` holds one row per business date (the run
+    that loaded it) with <source>_rows_read and <source>_rows_quarantined."""
     per_source = pl.concat([
         runs.select(pl.col("business_date").alias("period"), pl.lit(s).alias("subject"),
                     pl.col(f"{s}_rows_read").cast(pl.Int64).alias("read"),
                     pl.col(f"{s}_rows_quarantined").cast(pl.Int64).alias("quarantined"))
         for s in SOURCES
-    ]).filter(pl.col("read") > 0).with_columns(pct=100 * pl.col("quarantined") / pl.col("read"))
+    ]).filter(pl.col("read") >= max(min_rows, 1)).with_columns(pct=100 * pl.col("quarantined") / pl.col("read"))
     cells = per_source.filter(pl.col("pct") > threshold_pct)
     return _out(
         cells, "quarantine_spike", "date", "quarantined_pct", severity=pl.lit("warning"),

@@ -74,7 +74,7 @@ def current_alerts(tx: Tx, settings: Settings, enabled: list[str]) -> pl.DataFra
             frames.append(rules.feed_missing(runs.select(pl.col("business_date").cast(pl.Date)), files))
         if "quarantine_spike" in enabled:
             frames.append(rules.quarantine_spike(runs.with_columns(pl.col("business_date").cast(pl.Date)),
-                                                 cfg.quarantine_spike_pct))
+                                                 cfg.quarantine_spike_pct, cfg.quarantine_spike_min_rows))
     if "valuable_at_risk" in enabled:
         signals = tx.read(
             "SELECT s.as_of_date, s.customer_id, s.risk_band, v.value_tier, v.clv_365d FROM mart_churn_signals s "

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
 import polars as pl
 
 Row = dict[str, str | None]
@@ -227,3 +228,18 @@ COMPLAINT_FAULTS = [
 ]
 
 ALL_FAULTS = SALES_FAULTS + SURVEY_FAULTS + COMPLAINT_FAULTS
+
+# Conditions planted for the alerts (METRICS 9, docs/alerts.md). The demo covers 2026-01-01 ..
+# 2026-04-30: from April on one site's customers feel worse, so its NPS (and CSAT) falls
+# significantly in the last month. (The quarantine spike needs no plant: each drop's bad rows,
+# up to 4 % of its rows, already put a source above 1 % on the days they are planted.)
+NPS_DROP_SITE = "SH03"
+NPS_DROP_FROM = datetime(2026, 4, 1)
+NPS_DROP_SHIFT = -1.2  # added to the latent satisfaction (sd about 1) of that site's responses
+
+
+def satisfaction_shift(site_id: pl.Series, ordered_at: pl.Series) -> np.ndarray:
+    """The planted shift of each response's latent satisfaction (0 outside the planted cell); it
+    draws no random number, so every other generated value stays as it was."""
+    hit = (site_id == NPS_DROP_SITE) & (ordered_at >= NPS_DROP_FROM)
+    return np.where(hit.to_numpy(), NPS_DROP_SHIFT, 0.0)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import polars as pl
 import pytest
 
+from csi.alerts.evaluate import evaluate
 from csi.generate import generate
 from csi.pipeline import steps
 from csi.settings import load_settings
@@ -40,6 +41,7 @@ def demo(tmp_path_factory):
                           steps_now(), 0.0).run_id for d in plan.todo]
     steps.refresh_marts(wh, settings, run_ids)
     steps.finish_runs(wh, settings, run_ids)  # as the flow does once checks and publish passed
+    evaluate(settings, run_ids[-1], wh)  # then the alerts, as the flow does
     wh.dispose()
     yield {"root": root, "url": url}
     mp.undo()

@@ -120,15 +120,15 @@ def test_feed_missing_per_source_of_a_run_or_delivered_date():
     assert row["message"] == "No surveys file arrived in the drop of 2026-02-02."
 
 
-def test_quarantine_spike_above_one_percent_of_the_rows_read():
+def test_quarantine_spike_above_one_percent_of_at_least_100_rows_read():
     d1, d2 = date(2026, 2, 1), date(2026, 2, 2)
     runs = pl.LazyFrame({
         "business_date": [d1, d2],
         "sales_rows_read": [1000, 999], "sales_rows_quarantined": [10, 10],      # 1.0 %: no; 1.001 %: yes
         "surveys_rows_read": [200, 0], "surveys_rows_quarantined": [3, 0],       # 1.5 %: yes; none read
-        "complaints_rows_read": [0, 50], "complaints_rows_quarantined": [0, 0],
+        "complaints_rows_read": [0, 99], "complaints_rows_quarantined": [0, 4],  # 4 %, but 99 < 100 rows
     })
-    got = _rows(alerts.quarantine_spike(runs, threshold_pct=1.0))
+    got = _rows(alerts.quarantine_spike(runs, threshold_pct=1.0, min_rows=100))
     assert set(got) == {("quarantine_spike", "surveys", d1), ("quarantine_spike", "sales", d2)}
     assert got[("quarantine_spike", "surveys", d1)]["value"] == pytest.approx(1.5)
     assert got[("quarantine_spike", "sales", d2)]["value"] == pytest.approx(100 * 10 / 999)
