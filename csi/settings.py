@@ -182,7 +182,9 @@ class Settings(BaseSettings):
 
         data = self.model_dump(mode="json")
         data["warehouse_url"] = mask_url(self.url)
-        data["alerts"]["notify_urls"] = [mask_url(u) for u in self.alerts.notify_urls]
+        from csi.alerts.notify import shown
+
+        data["alerts"]["notify_urls"] = [shown(u) for u in self.alerts.notify_urls]
         return data
 
 

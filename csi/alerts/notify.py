@@ -8,7 +8,9 @@
   and `smtps://` (TLS from the start, port 465): one email listing the alerts.
 
 A notifier never raises: `notify` returns one Delivery per URL, its error a
-readable line, "<url> failed: <why>", with every secret of the URL masked (csi.secrets).
+readable line, "<url> failed: <why>", with every secret of the URL masked: csi.secrets
+for passwords and secret query values, and a webhook's path too (`shown`), since chat
+webhooks carry their token there (https://hooks.slack.com/services/T../B../XXXX).
 """
 
 from __future__ import annotations
@@ -43,6 +45,16 @@ class NotifyError(Exception):
     """A delivery that failed, said for a person (the URL's secrets are masked by the caller)."""
 
 
+def shown(url: str) -> str:
+    """The URL as logs, tables and `csi config` may show it: secrets masked, a webhook's path and
+    query replaced by /*** (its token may be there)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and (parts.path not in ("", "/") or parts.query):
+        host = mask_url(f"{parts.scheme}://{parts.netloc}")
+        return f"{host}/***"
+    return mask_url(url)
+
+
 def summary_line(alerts: list[dict]) -> str:
     critical = sum(a["severity"] == "critical" for a in alerts)
     return f"csi: {len(alerts)} new alert(s), {critical} critical"
@@ -68,10 +80,11 @@ def notify(urls: list[str], alerts: list[dict], *, timeout: float, attempts: int
                 send_email(url, summary_line(alerts), payload(alerts)["text"], timeout=timeout)
             else:
                 raise NotifyError(f"unsupported notifier scheme {scheme!r}")
-            out.append(Delivery(mask_url(url)))
+            out.append(Delivery(shown(url)))
         except Exception as exc:  # noqa: BLE001 - a notifier's failure is recorded, never raised
             text = str(exc) if isinstance(exc, NotifyError) else f"{type(exc).__name__}: {exc}"
-            out.append(Delivery(mask_url(url), scrub(f"{mask_url(url)} failed: {text}", url)))
+            text = scrub(text.replace(url, shown(url)), url)
+            out.append(Delivery(shown(url), f"{shown(url)} failed: {text}"))
     return out
 
 

@@ -91,7 +91,7 @@ def test_a_failing_notifier_is_recorded_and_tried_again(planted, webhook, closed
     rows = _table(planted)
     assert rows["sent_at"].null_count() == 3
     error = rows["delivery_error"][0]
-    assert error.startswith(f"http://127.0.0.1:{closed_port}/hook?token=*** failed: ") and "s3cret" not in error
+    assert error.startswith(f"http://127.0.0.1:{closed_port}/*** failed: ") and "s3cret" not in error
 
     outcome = evaluate(_settings(planted, [webhook.url]), "run-2", planted)
     assert outcome.sent == 3 and webhook.requests == 1
@@ -113,7 +113,9 @@ def test_a_switched_off_rule_leaves_its_rows_alone(planted):
 def test_notifier_urls_are_checked_and_masked_in_the_configuration():
     from csi.settings import ConfigError
 
-    settings = load_settings(alerts={"notify_urls": ["smtp://u:pw@mail:25?from=a@x&to=b@y"]})
-    assert settings.masked()["alerts"]["notify_urls"] == ["smtp://u:***@mail:25?from=a@x&to=b@y"]
+    settings = load_settings(alerts={"notify_urls": ["smtp://u:pw@mail:25?from=a@x&to=b@y",
+                                                     "https://hooks.example.com/services/T1/B2/tok3n"]})
+    assert settings.masked()["alerts"]["notify_urls"] == ["smtp://u:***@mail:25?from=a@x&to=b@y",
+                                                          "https://hooks.example.com/***"]
     with pytest.raises(ConfigError, match=r"must start with https://, http://, smtp:// or smtps://: ftp://u:\*\*\*@h"):
         load_settings(alerts={"notify_urls": ["ftp://u:pw@h/x"]})
