@@ -142,3 +142,12 @@ def test_chromium_offline_renders_every_chart_and_the_headline_nps(report_env, c
     assert parsed.kpi[("csat_top2_pct", "ALL")] == f"{month['csat_top2_pct'][0]:.1f}"
     assert "ACSI model not estimated: too_few_responses" in dom
     assert ">Alerts</h3>" in dom
+
+
+def test_the_run_does_not_import_plotly_until_it_writes_a_report():
+    import subprocess
+    import sys
+
+    code = "import sys, flows.pipeline, csi.cli_commands, csi.report; print('plotly' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
