@@ -96,9 +96,10 @@ def discover(landing: Path, first: date, last: date, tmp: Path) -> tuple[dict, d
                     out = tmp / f"{counts['files']}{path.suffix}"
                     out.write_bytes(text)
                     target = str(out)
-                if kind == "csv" and folder.parent.name == "surveys":
-                    header = text.split(b"\n", 1)[0].decode("utf-8", "replace")
-                    kind = "csv" if "question_id" in header.split(",") else "wide"
+                if kind == "csv":  # files are grouped by header: DuckDB's sniffing costs ~0.2 s a file
+                    header = tuple(text.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(","))
+                    wide = folder.parent.name == "surveys" and "question_id" not in header
+                    kind = ("wide" if wide else "csv", header)
             files[folder.parent.name].setdefault(kind, []).append((target, folder.name[3:]))
     return files, counts
 
@@ -115,13 +116,17 @@ def raw_union(con, source: str, kinds: dict[str, list[tuple[str, str]]], questio
     """SQL of every landing record of `source` as text columns + filename + drop_date."""
     cols = COLUMNS[source]
     parts = []
-    for kind, entries in kinds.items():
-        table = f"files_{source}_{kind}"
+    for i, (key, entries) in enumerate(kinds.items()):
+        kind, header = key if isinstance(key, tuple) else (key, ())
+        table = f"files_{source}_{i}"
         _file_table(con, table, entries)
         paths = "[" + ", ".join(f"'{p}'" for p, _ in entries) + "]"
+        names = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in header) + "}"
+        csv = (f"read_csv({paths}, columns = {names}, header = true, auto_detect = false, delim = ',', "
+               "quote = '\"', escape = '\"', filename = true, ignore_errors = true)")
         if kind == "csv":
-            rel = f"read_csv({paths}, all_varchar = true, union_by_name = true, filename = true, ignore_errors = true)"
-            sel = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in cols)
+            rel = csv
+            sel = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" if c in header else f"NULL::VARCHAR AS {c}" for c in cols)
         elif kind == "parquet":
             rel = f"read_parquet({paths}, union_by_name = true, filename = true)"
             sel = ", ".join(f"CAST({c} AS VARCHAR) AS {c}" for c in cols)
@@ -129,10 +134,8 @@ def raw_union(con, source: str, kinds: dict[str, list[tuple[str, str]]], questio
             rel = f"read_ndjson_objects({paths}, filename = true, ignore_errors = true)"
             sel = ", ".join(f"CAST(json ->> '{c}' AS VARCHAR) AS {c}" for c in cols)
         else:  # wide survey export: one column per question id
-            wide = (f"read_csv({paths}, all_varchar = true, union_by_name = true, filename = true, "
-                    "ignore_errors = true)")
-            present = [q for q in questions]
-            rel = (f"(SELECT * FROM (SELECT * FROM {wide}) UNPIVOT (answer_raw FOR question_id IN "
+            present = [q for q in header if q not in WIDE_IDS]
+            rel = (f"(SELECT * FROM (SELECT * FROM {csv}) UNPIVOT (answer_raw FOR question_id IN "
                    f"(COLUMNS(c -> c IN ({_sv(present)})))) WHERE trim(answer_raw) <> '')")
             sel = ", ".join(c if c in WIDE_IDS or c == "question_id" else
                             ("CASE WHEN q.is_text THEN NULL ELSE answer_raw END AS answer" if c == "answer" else
