@@ -15,6 +15,7 @@ import pytest
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables import BY_NAME
+from tests.warehouse.backends import BACKENDS, fresh_url
 
 START, DAYS = date(2026, 1, 1), 45
 LAST = START + timedelta(days=DAYS - 1)
@@ -67,9 +68,20 @@ def report_env(small_warehouse, tmp_path, monkeypatch):
 
 @pytest.fixture
 def blank(tmp_path):
-    """An empty warehouse with the schema; `blank.put(table, rows)` inserts hand-made rows, filling
-    the columns a test leaves out with nulls, zeros or false."""
-    wh = Warehouse(f"duckdb:///{tmp_path / 'blank.duckdb'}")
+    """An empty DuckDB warehouse with the schema; `blank.put(table, rows)` inserts hand-made rows,
+    filling the columns a test leaves out with nulls, zeros or false."""
+    yield from _blank(f"duckdb:///{tmp_path / 'blank.duckdb'}")
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_on(request, tmp_path):
+    """`blank` on DuckDB and on PostgreSQL (skipped without CSI_TEST_PG_URL)."""
+    with fresh_url(request.param, tmp_path) as url:
+        yield from _blank(url)
+
+
+def _blank(url: str):
+    wh = Warehouse(url)
     create_schema(wh)
 
     class Blank:

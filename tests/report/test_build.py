@@ -210,3 +210,32 @@ def test_alerts_of_the_month_critical_first_or_none_without_the_table(blank, mon
 def test_load_without_a_successful_run_says_so(blank):
     with blank.warehouse.transaction() as tx, pytest.raises(build.NoReportData, match="no successful run"):
         build.load(tx)
+
+
+def test_whole_report_from_hand_made_marts_on_both_databases(blank_on):
+    """A warehouse holding one run and one month: load() and render() on DuckDB and PostgreSQL."""
+    from csi.report.render import render
+
+    d = date(2026, 3, 5)
+    blank_on.put("ops_pipeline_run", [{"run_id": "r1", "business_date": d, "status": "success",
+                                       "input_fingerprint": "x", "started_at": datetime(2026, 3, 6, 2),
+                                       "sales_rows_read": 10, "sales_rows_loaded": 9, "sales_rows_quarantined": 1}])
+    # 40 answers: 20 promoters, 12 passives, 8 detractors -> NPS 100 * (20 - 8) / 40 = 30
+    blank_on.put("mart_satisfaction_monthly", [
+        _sat(date(2026, 3, 1), "ALL", nps_n=40, promoters=20, passives=12, detractors=8, nps=30.0,
+             nps_ci_low=8.0, nps_ci_high=52.0, nps_delta=-5.0, nps_change_significant=False),
+        _sat(date(2026, 2, 1), "ALL", nps_n=30, nps=35.0)])
+    blank_on.put("ops_quarantine", [{"drop_date": d, "source": "sales", "source_file": "sales/a.csv",
+                                     "record_no": 3, "reasons": "quantity:not_positive", "reason_count": 1,
+                                     "run_id": "r1"}])
+    with blank_on.warehouse.transaction() as tx:
+        data = build.load(tx)
+    assert data.business_date == d and data.month == date(2026, 3, 1)
+    assert data.headline.select("site_id", "nps").rows() == [("ALL", 30.0)]
+    assert data.trends["month"].to_list() == [date(2026, 2, 1), date(2026, 3, 1)]
+    assert data.reasons.rows() == [("sales", "quantity:not_positive", 1)]
+    assert data.checks == {"passed": True} and data.snapshot_date is None and data.kano_quarter is None
+    html = render(data)
+    assert '<span class="kpi" data-kpi="nps" data-site="ALL">30.0</span>' in html
+    assert '<span class="down">-5.0</span> vs previous month (<span class="ns">not significant</span>)' in html
+    assert "no customer snapshot yet" in html
