@@ -217,3 +217,16 @@ def test_declared_vocabularies_are_the_transforms_codes():
     assert set(cv.VALIDATION_SCHEMA) == set(dm.MART_CLV_VALIDATION.column_names)
     assert [c for c in dm.MART_DRIVER_IMPORTANCE.column_names if c not in di.DRIVER_SCHEMA] == [
         "quarter", "site_id", "model_name", "weighting", "weights_as_of_date"]
+
+
+def test_quality_thresholds_and_holdout_come_from_the_settings(monkeypatch):
+    from csi.pipeline.marts_drivers import thresholds
+
+    monkeypatch.setenv("CSI_ACSI_MODEL__QUALITY_HTMT_MAX", "0.8")
+    monkeypatch.setenv("CSI_CUSTOMER_VALUE__CLV_HOLDOUT_DAYS", "30")
+    settings = load_settings()
+    th = thresholds(settings)
+    assert (th.htmt_max, th.htmt_warn, th.loading_min, th.vif_max) == (0.8, 0.9, 0.708, 3.0)
+    assert settings.customer_value.clv_holdout_days == 30
+    monkeypatch.delenv("CSI_CUSTOMER_VALUE__CLV_HOLDOUT_DAYS")
+    assert load_settings().customer_value.clv_holdout_days == 90
