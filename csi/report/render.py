@@ -30,7 +30,7 @@ nav{padding:6px 28px;background:#e4e9f0;font-size:13px} nav a{margin-right:14px;
 section{background:#fff;margin:16px 28px;padding:12px 20px;border-radius:6px;box-shadow:0 1px 3px #0002}
 h2{font-size:18px;margin:6px 0 10px;color:#1f3a60}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{border:1px solid #d9e2ec;border-radius:6px;padding:10px 14px;min-width:150px}
+.card{border:1px solid #d9e2ec;border-radius:6px;padding:10px 14px;flex:1 1 0;min-width:140px}
 .card .v{font-size:26px;font-weight:600} .card .l{font-size:12px;color:#52606d} .card .s{font-size:12px}
 .low{color:#b7791f;font-weight:600} .sig{color:#c53030;font-weight:600} .ns{color:#52606d}
 .up{color:#2f855a} .down{color:#c53030}
