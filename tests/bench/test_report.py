@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.report import _baseline_section, gap
+from bench.report import _baseline_section, gap, scheduled_nightly
 
 
 def _phases(**seconds):
@@ -43,3 +43,10 @@ def test_markdown_says_the_ratio():
     text = "\n".join(_baseline_section(result))
     assert "**Backfill / baseline: 10.0x**" in text
     assert "| **total** | **66.00** | **73.3 %** |" in text
+
+
+def test_scheduled_nightly_adds_the_fresh_process_costs():
+    result = {**RESULT, "fixed_costs": {"prefect": {"flow_run_fresh_process_s": 3.0},
+                                        "imports": {"import_gx_s": 5.0}}}
+    assert scheduled_nightly(result) == 12.0  # 3 + 5 + the nightly's 4
+    assert scheduled_nightly(RESULT) is None  # not measured (scale < 1)
