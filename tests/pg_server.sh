@@ -8,7 +8,8 @@
 #
 # Idempotent: `start` on a running server just prints its URL; `stop` on a stopped one is a no-op.
 # The server listens on 127.0.0.1 only, on a free port, with its data dir, socket and log under
-# $CSI_PG_DIR (default: a per-checkout dir under /tmp). initdb refuses root, so as root the server
+# $CSI_PG_DIR (default: a per-checkout dir under /tmp; the port: $CSI_PG_PORT or a free one). initdb
+# refuses root, so as root the server
 # runs as the `postgres` user. Authentication is scram-sha-256 with a password, so the tests can
 # prove that a wrong or leaked password never shows in messages.
 set -euo pipefail
@@ -67,7 +68,7 @@ start() {
     || { cat "$DIR/initdb.log" >&2; exit 1; }
   rm -f "$DIR/pwfile"
   local port
-  port="$(free_port)"
+  port="${CSI_PG_PORT:-$(free_port)}"
   echo "$port" > "$DIR/port"
   as_owner "$BIN/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $DIR -c fsync=off -c synchronous_commit=off \

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -128,11 +129,32 @@ def test_publish_failure_fails_the_run_in_one_line_and_the_rerun_publishes(chaos
     assert_runs_counted_once(url, history=("failed",))  # the failed attempts stay as history
 
 
+@pytest.fixture
+def own_pg_server():
+    """A PostgreSQL server of this test's own (tests/pg_server.sh with its own CSI_PG_DIR): the test
+    restarts it mid-run, which must not break the tests sharing the suite's server."""
+    pytest.importorskip("psycopg")
+    from tests.warehouse.backends import pg_admin_url
+
+    pg_admin_url()  # skips like every PostgreSQL test when the suite runs without a server
+    # directly under /tmp: the server runs as `postgres`, which cannot enter pytest's root-only tmp dirs
+    env = {**os.environ, "CSI_PG_DIR": f"/tmp/csi-pg-chaos-{uuid.uuid4().hex[:8]}"}
+    env.pop("CSI_PG_PORT", None)
+    started = subprocess.run(["bash", "tests/pg_server.sh", "start"], env=env, capture_output=True, text=True,
+                             timeout=180, check=True)
+    try:
+        yield started.stdout.strip(), env
+    finally:
+        subprocess.run(["bash", "tests/pg_server.sh", "stop"], env=env, timeout=120)
+
+
 @pytest.mark.postgres
 def test_on_postgresql_kills_and_a_server_restart_mid_run_then_reruns_equal_one_clean_run(
-        chaos_landing, prefect_server, tmp_path):
+        chaos_landing, prefect_server, own_pg_server, tmp_path, monkeypatch):
     from tests.warehouse.backends import fresh_url
 
+    admin_url, pg_env = own_pg_server
+    monkeypatch.setenv("CSI_TEST_PG_URL", admin_url)
     with fresh_url("postgres", tmp_path) as clean_url, fresh_url("postgres", tmp_path) as url:
         done = backfill(child_env(tmp_path / "clean", chaos_landing, clean_url, prefect_server.api_url))
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -148,10 +170,10 @@ def test_on_postgresql_kills_and_a_server_restart_mid_run_then_reruns_equal_one_
         while time.monotonic() < deadline and child.poll() is None:
             runs = read_table(url, "SELECT count(*) AS n FROM ops_pipeline_run WHERE status = 'interrupted' "
                                    "OR status = 'replaced'")
-            if runs["n"][0] >= 2:  # the forced run has loaded two dates
+            if runs["n"][0] >= 2:
                 break
             time.sleep(0.2)
-        subprocess.run(["bash", "tests/pg_server.sh", "restart"], check=True, timeout=120)
+        subprocess.run(["bash", "tests/pg_server.sh", "restart"], env=pg_env, check=True, timeout=120)
         child.communicate(timeout=300)
         done = backfill(env, checks=True)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
