@@ -50,7 +50,7 @@ def _timed(meter: Meter, label: str, fn):
 
 @contextmanager
 def instrumented(meter: Meter, prefix: str):
-    """Wrap the landing read, validation, the fact rebuild, every mart family and the GX context."""
+    """Wrap the landing read, validation, the fact rebuild, the text step, every mart family and the GX context."""
     checkpoint = importlib.import_module("csi.quality.checkpoint")
     saved = (stage_mod.read_landing_file, stage_mod.validate, list(marts_mod.MART_FAMILIES),
              refresh_mod.rebuild_pending_facts, checkpoint._context)
@@ -60,6 +60,8 @@ def instrumented(meter: Meter, prefix: str):
     marts_mod.MART_FAMILIES[:] = [
         replace(f, refresh=_timed(meter, f"{prefix}.marts.{f.name}", f.refresh)) for f in saved[2]]
     checkpoint._context = _timed(meter, f"{prefix}.checks.setup_context", saved[4])
+    texts = refresh_mod.refresh_texts  # fct_text of the rebuilt facts (docs/voice-of-customer.md)
+    refresh_mod.refresh_texts = _timed(meter, f"{prefix}.texts", texts)
     try:
         yield
     finally:
@@ -67,6 +69,7 @@ def instrumented(meter: Meter, prefix: str):
         marts_mod.MART_FAMILIES[:] = saved[2]
         refresh_mod.rebuild_pending_facts = saved[3]
         checkpoint._context = saved[4]
+        refresh_mod.refresh_texts = texts
 
 
 def process(meter: Meter, settings, dates: list[date], prefix: str, profile=None) -> dict:

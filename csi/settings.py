@@ -123,6 +123,14 @@ class AlertSettings(BaseModel):
         return urls
 
 
+class TextSettings(BaseModel):
+    """METRICS 13: the text configuration (docs/voice-of-customer.md); None is the shipped file."""
+
+    topics: Path | None = Field(None, description="topic dictionary YAML (default csi/config/topics.yaml)")
+    sentiment_dir: Path | None = Field(None, description="folder of the sentiment lexicons and rules.yaml "
+                                       "(default csi/config/sentiment)")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CSI_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -148,6 +156,7 @@ class Settings(BaseSettings):
     acsi_model: AcsiModelSettings = Field(default_factory=AcsiModelSettings)
     customer_value: CustomerValueSettings = Field(default_factory=CustomerValueSettings)
     churn: ChurnSettings = Field(default_factory=ChurnSettings)
+    text: TextSettings = Field(default_factory=TextSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 
     @field_validator("max_quarantine_pct")

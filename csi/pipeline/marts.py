@@ -19,6 +19,7 @@ import polars as pl
 from csi.catalog import load_catalog, load_model
 from csi.pipeline.mart_writes import replace_all, replace_from
 from csi.pipeline.marts_customers import refresh_customers
+from csi.pipeline.marts_text import refresh_complaint_categories, refresh_topics
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_marts_satisfaction as sat
@@ -126,5 +127,7 @@ MART_FAMILIES: list[MartFamily] = [
     MartFamily("kano", refresh_kano),
     MartFamily("complaints", refresh_complaints),
     MartFamily("service_recovery", refresh_service_recovery),
+    MartFamily("topics", refresh_topics),
+    MartFamily("complaint_categories", refresh_complaint_categories),
     MartFamily("customers", refresh_customers, grain="snapshot"),
 ]

@@ -19,6 +19,7 @@ import polars as pl
 
 from csi.faults import crash_point
 from csi.pipeline.load import rebuild_pending_facts
+from csi.pipeline.text import capture_text_keys, refresh_texts
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
 from csi.warehouse.engine import Tx
@@ -35,8 +36,10 @@ def refresh(tx: Tx, settings: Settings) -> dict[str, float]:
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    capture_text_keys(tx)  # the keys rebuild_pending_facts consumes name the texts to re-analyse
     rebuild_pending_facts(tx)  # may mark snapshots dirty (complaint changes): before reading `since`
     timings["facts"] = time.perf_counter() - started
+    timings["texts"] = refresh_texts(tx, settings)["seconds"]  # fct_text of the rebuilt facts
     crash_point("refresh")
     started = time.perf_counter()
     refresh_dimensions(tx)

@@ -8,6 +8,7 @@ from csi.warehouse import tables_core as core
 from csi.warehouse import tables_marts_customers as cm
 from csi.warehouse import tables_marts_satisfaction as sat
 from csi.warehouse import tables_ops as ops
+from csi.warehouse import tables_text as text
 from csi.warehouse.declare import TableDecl
 
 TABLES: tuple[TableDecl, ...] = (
@@ -20,6 +21,8 @@ TABLES: tuple[TableDecl, ...] = (
     alerts.MART_ALERTS,
     ops.OPS_PIPELINE_RUN, ops.OPS_INGESTED_FILE, ops.OPS_QUARANTINE, ops.OPS_DIRTY,
     ops.OPS_PENDING_SALES, ops.OPS_PENDING_SURVEYS, ops.OPS_PENDING_COMPLAINTS,
+    text.FCT_TEXT, text.FCT_TEXT_TOPIC, text.MART_TOPICS_MONTHLY, text.MART_COMPLAINT_CATEGORIES_MONTHLY,
+    text.OPS_PENDING_TEXTS, text.OPS_TEXT_RULES,
 )
 
 BY_NAME: dict[str, TableDecl] = {t.name: t for t in TABLES}

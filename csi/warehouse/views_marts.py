@@ -12,6 +12,7 @@ from csi.warehouse.tables_marts_customers import (
     MART_WHALE_CURVE,
 )
 from csi.warehouse.tables_marts_satisfaction import MART_ACSI_MODEL, MART_KANO_QUARTERLY
+from csi.warehouse.tables_text import MART_COMPLAINT_CATEGORIES_MONTHLY, MART_TOPICS_MONTHLY
 from csi.warehouse.view import View
 
 LATEST_VIEWS = tuple(
@@ -88,3 +89,33 @@ V_ALERTS_OPEN = View(
     },
 )
 MART_VIEWS = (*MART_VIEWS, V_ALERTS_OPEN)
+
+_TEXT_SOURCE_LABEL = ("CASE m.source WHEN 'survey' THEN 'survey comments' "
+                      "WHEN 'complaint' THEN 'complaint descriptions' END AS source_label")
+V_TOPICS_MONTHLY = View(
+    "v_topics_monthly",
+    f"SELECT m.*, {_TEXT_SOURCE_LABEL} FROM mart_topics_monthly m",
+    "mart_topics_monthly with the source in words (topic_label is the dictionary's label); for what pulls NPS "
+    "down, filter source = 'survey' and sort nps_impact ascending (docs/voice-of-customer.md).",
+    sources=(MART_TOPICS_MONTHLY,),
+    columns={"source_label": "survey comments or complaint descriptions"},
+)
+V_TOPICS_LATEST_MONTH = View(
+    "v_topics_latest_month",
+    f"SELECT m.*, {_TEXT_SOURCE_LABEL} FROM mart_topics_monthly m "
+    "WHERE m.month = (SELECT max(month) FROM mart_topics_monthly)",
+    "The newest month of mart_topics_monthly (it may still be running: check texts), source in words.",
+    sources=(MART_TOPICS_MONTHLY,),
+    columns={"source_label": "survey comments or complaint descriptions"},
+)
+V_COMPLAINT_CATEGORIES_LATEST_MONTH = View(
+    "v_complaint_categories_latest_month",
+    "SELECT m.*, COALESCE(m.category, '(none)') AS category_label, COALESCE(m.channel, '(none)') AS channel_label "
+    "FROM mart_complaint_categories_monthly m "
+    "WHERE m.month = (SELECT max(month) FROM mart_complaint_categories_monthly)",
+    "The newest month of mart_complaint_categories_monthly, with a label for the null category and channel.",
+    sources=(MART_COMPLAINT_CATEGORIES_MONTHLY,),
+    columns={"category_label": "category, '(none)' when the complaint had none",
+             "channel_label": "channel, '(none)' when the complaint had none"},
+)
+MART_VIEWS = (*MART_VIEWS, V_TOPICS_MONTHLY, V_TOPICS_LATEST_MONTH, V_COMPLAINT_CATEGORIES_LATEST_MONTH)
