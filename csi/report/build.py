@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
-import sqlalchemy as sa
 
 from csi.warehouse.engine import Tx
 from csi.warehouse.tables import BY_NAME
@@ -82,10 +81,15 @@ def _scalar_date(tx: Tx, sql: str, params: dict) -> date | None:
     return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def _has_table(tx: Tx, name: str) -> bool:
+    # information_schema on both databases: SQLAlchemy's inspector takes a second on DuckDB
+    return bool(tx.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = :t", {"t": name}))
+
+
 def report_date(tx: Tx) -> date | None:
     """The newest business date whose run succeeded (the default date of `csi report`); None also
     when the warehouse has no schema yet."""
-    if not sa.inspect(tx.conn).has_table("ops_pipeline_run"):
+    if not _has_table(tx, "ops_pipeline_run"):
         return None
     return _scalar_date(tx, "SELECT max(business_date) FROM ops_pipeline_run WHERE status = 'success'", {})
 
@@ -280,7 +284,7 @@ def alerts(tx: Tx, d: date) -> pl.DataFrame | None:
     when the warehouse declares no alerts table."""
     decl = BY_NAME.get(ALERTS_TABLE)
     # declared but not created yet: a warehouse whose schema predates it (the next run creates it)
-    if decl is None or not sa.inspect(tx.conn).has_table(decl.name):
+    if decl is None or not _has_table(tx, decl.name):
         return None
     rows = tx.read_table(decl)
     if "period" in rows.columns:
