@@ -146,6 +146,8 @@ class Settings(BaseSettings):
     quarantine_min_rows: int = Field(100, description="the share is only judged from this many rows")
     instrument_catalog: Path = Field(CONFIG_DIR / "instruments.yaml")
     data_docs_dir: Path = Field(Path("data_docs"), description="where Great Expectations writes Data Docs")
+    report_dir: Path = Field(Path("reports"), description="where the HTML insight report is written "
+                             "(report-<date>.html per business date and latest.html; `csi report`)")
     publish_path: Path | None = Field(
         None, description="read-only DuckDB copy for BI, replaced after each run "
         "(default: <warehouse>.read.duckdb next to the DuckDB warehouse; unused on PostgreSQL)")
