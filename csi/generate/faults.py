@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import polars as pl
@@ -243,3 +243,15 @@ def satisfaction_shift(site_id: pl.Series, ordered_at: pl.Series) -> np.ndarray:
     draws no random number, so every other generated value stays as it was."""
     hit = (site_id == NPS_DROP_SITE) & (ordered_at >= NPS_DROP_FROM)
     return np.where(hit.to_numpy(), NPS_DROP_SHIFT, 0.0)
+
+
+# A feed that does not arrive: the complaints export of 2026-04-10 fails, so that drop has no
+# complaints file and its records travel with the next drop (csi/generate/__init__.py asks
+# `held_back` for each drop). Never on a range's last day, which has no next drop.
+MISSING_FEED_DAY = date(2026, 4, 10)
+MISSING_FEED_SOURCE = "complaints"
+
+
+def held_back(day: date, is_last_day: bool) -> str | None:
+    """The source whose files the drop of `day` leaves out, or None."""
+    return MISSING_FEED_SOURCE if day == MISSING_FEED_DAY and not is_last_day else None

@@ -10,7 +10,7 @@ import pytest
 
 from csi.alerts.evaluate import evaluate
 from csi.generate import generate
-from csi.generate.faults import NPS_DROP_FROM, NPS_DROP_SITE
+from csi.generate.faults import MISSING_FEED_DAY, MISSING_FEED_SOURCE, NPS_DROP_FROM, NPS_DROP_SITE
 from csi.pipeline import steps
 from csi.settings import load_settings
 
@@ -31,12 +31,12 @@ def demo_alerts(tmp_path_factory):
                           0.0).run_id for d in plan.todo]
     steps.refresh_marts(wh, settings, run_ids)
     steps.finish_runs(wh, settings, run_ids)
-    yield wh, settings, run_ids[-1]
+    yield wh, settings, run_ids[-1], root
     wh.dispose()
 
 
 def test_the_planted_conditions_are_alerts_and_reach_the_webhook(demo_alerts, webhook):
-    wh, settings, run_id = demo_alerts
+    wh, settings, run_id, _ = demo_alerts
     settings = settings.model_copy(update={"alerts": settings.alerts.model_copy(
         update={"notify_urls": [webhook.url]})})
     outcome = evaluate(settings, run_id, wh)
@@ -53,3 +53,15 @@ def test_the_planted_conditions_are_alerts_and_reach_the_webhook(demo_alerts, we
     assert outcome.sent == outcome.open == alerts.height and webhook.requests == 1
     sent = {(a["rule"], a["subject"], a["period"]) for a in webhook.bodies[0]["alerts"]}
     assert ("nps_drop", NPS_DROP_SITE, NPS_DROP_FROM.date().isoformat()) in sent
+
+
+def test_the_missing_feed_is_a_critical_alert(demo_alerts):
+    wh, settings, run_id, root = demo_alerts
+    folder = root / "landing" / MISSING_FEED_SOURCE / f"dt={MISSING_FEED_DAY:%Y-%m-%d}"
+    if folder.exists() and any(folder.iterdir()):
+        pytest.skip("the generator does not leave the feed out yet (csi/generate/__init__.py: faults.held_back)")
+    evaluate(settings, run_id, wh)
+    with wh.transaction() as tx:
+        missing = tx.read("SELECT subject, period, severity FROM mart_alerts WHERE rule = 'feed_missing'")
+    # (a drop whose complaints would be an empty JSONL file has none either: also a missing feed)
+    assert (MISSING_FEED_SOURCE, MISSING_FEED_DAY, "critical") in missing.rows()
