@@ -148,6 +148,8 @@ class Settings(BaseSettings):
     data_docs_dir: Path = Field(Path("data_docs"), description="where Great Expectations writes Data Docs")
     report_dir: Path = Field(Path("reports"), description="where the HTML insight report is written "
                              "(report-<date>.html per business date and latest.html; `csi report`)")
+    report_after_run: bool = Field(True, description="write the insight report after every successful run "
+                                   "(`csi report` writes it either way)")
     publish_path: Path | None = Field(
         None, description="read-only DuckDB copy for BI, replaced after each run "
         "(default: <warehouse>.read.duckdb next to the DuckDB warehouse; unused on PostgreSQL)")

@@ -212,9 +212,10 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                     for d, r in pending.items():
                         finished(d, {**r, "status": "success"})
                     _evaluate_alerts(settings, wh, pending, logger)
-                    with phase("report"):
-                        newest = max(pending, default=None)
-                        outcome["report"] = _write_report(settings, wh, newest, outcome["checks"], logger)
+                    if settings.report_after_run:
+                        with phase("report"):
+                            newest = max(pending, default=None)
+                            outcome["report"] = _write_report(settings, wh, newest, outcome["checks"], logger)
                 else:
                     logger.error("FAILED: %s", error.splitlines()[0])
                     try:
