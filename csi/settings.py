@@ -46,6 +46,16 @@ class AcsiModelSettings(BaseModel):
     max_iterations: int = 300
     bootstrap_resamples: int = 200
     bootstrap_seed: int = 20261123
+    # METRICS 11 flags of mart_pls_quality (transforms.pls_quality.QualityThresholds)
+    quality_loading_min: float = Field(0.708, description="an outer loading passes at or above this")
+    quality_reliability_min: float = Field(0.7, description="Cronbach's alpha, rho_A and rho_C pass at or above")
+    quality_ave_min: float = Field(0.5, description="AVE passes at or above this")
+    quality_htmt_max: float = Field(0.85, description="HTMT passes below this ...")
+    quality_htmt_warn: float = Field(0.90, description="... and is a warning up to this, a fail above")
+    quality_vif_max: float = Field(3.0, description="VIF of a path's predictor passes below this ...")
+    quality_vif_warn: float = Field(5.0, description="... and is a warning up to this, a fail above")
+    loyalty_construct: str = Field("LOY", description="construct of mart_driver_importance's total_effect_loyalty "
+                                   "(no loyalty columns when the model has none)")
 
 
 class CustomerValueSettings(BaseModel):
@@ -55,6 +65,8 @@ class CustomerValueSettings(BaseModel):
     )
     tier_window_days: int = 365
     clv_horizon_days: int = 365
+    clv_holdout_days: int = Field(90, ge=1, description="holdout of mart_clv_validation: BG/NBD is fitted on the "
+                                  "orders up to D - this and checked on the orders after (METRICS 12)")
     snapshot_cadence: str = Field("daily", description="'daily' or 'weekly' (snapshots on Sundays)")
     snapshot_chunk_rows: int = Field(
         1_000_000, ge=1, description="snapshot rows (customers x dates) computed and committed together: "

@@ -19,6 +19,7 @@ import polars as pl
 from csi.catalog import load_catalog, load_model
 from csi.pipeline.mart_writes import replace_all, replace_from
 from csi.pipeline.marts_customers import refresh_customers
+from csi.pipeline.marts_drivers import refresh_clv_validation, refresh_drivers
 from csi.pipeline.marts_text import refresh_complaint_categories, refresh_topics
 from csi.settings import Settings
 from csi.warehouse import tables_core as core
@@ -130,4 +131,7 @@ MART_FAMILIES: list[MartFamily] = [
     MartFamily("topics", refresh_topics),
     MartFamily("complaint_categories", refresh_complaint_categories),
     MartFamily("customers", refresh_customers, grain="snapshot"),
+    # after acsi_model (its cells and SEs) and customers (the clv_365d weights); csi.pipeline.marts_drivers
+    MartFamily("drivers", refresh_drivers, grain="snapshot"),
+    MartFamily("clv_validation", refresh_clv_validation, grain="snapshot"),
 ]

@@ -11,6 +11,7 @@ from csi.warehouse.tables_marts_customers import (
     MART_CUSTOMER_VALUE,
     MART_WHALE_CURVE,
 )
+from csi.warehouse.tables_marts_drivers import MART_CLV_VALIDATION, MART_DRIVER_IMPORTANCE, MART_PLS_QUALITY
 from csi.warehouse.tables_marts_satisfaction import MART_ACSI_MODEL, MART_KANO_QUARTERLY
 from csi.warehouse.tables_text import MART_COMPLAINT_CATEGORIES_MONTHLY, MART_TOPICS_MONTHLY
 from csi.warehouse.view import View
@@ -65,8 +66,82 @@ V_MART_ACSI_MODEL = View(
     },
 )
 
+
+
+def _construct_words(column: str) -> str:
+    """CASE spelling out a construct code (the names of V_MART_ACSI_MODEL)."""
+    return (f"CASE {column} WHEN 'EXP' THEN 'customer expectations' WHEN 'PQ' THEN 'perceived quality' "
+            "WHEN 'PV' THEN 'perceived value' WHEN 'SAT' THEN 'satisfaction (ACSI)' WHEN 'COMP' THEN 'complaints' "
+            "WHEN 'LOY' THEN 'loyalty' WHEN 'IMG' THEN 'corporate image' END")
+
+
+_WEIGHTING_WORDS = ("CASE m.weighting WHEN 'equal' THEN 'all respondents equally' "
+                    "WHEN 'clv' THEN 'respondents weighted by CLV' END AS weighting_label")
+_WEIGHTING_LABEL = "weighting in words: all respondents equally, or respondents weighted by CLV"
+# the newest quarter whose model was estimated (a new quarter's first days may have too few responses)
+_NEWEST_OK = "m.quarter = (SELECT max(quarter) FROM {t} WHERE {ok})"
+
+V_DRIVER_IMPORTANCE_LATEST = View(
+    "v_driver_importance_latest",
+    "SELECT m.*, " + _construct_words("m.driver") + " AS driver_label, " + _WEIGHTING_WORDS + ", "
+    "CASE m.quadrant WHEN 'concentrate_here' THEN 'concentrate here' WHEN 'keep_up' THEN 'keep up the good work' "
+    "WHEN 'low_priority' THEN 'low priority' WHEN 'possible_overkill' THEN 'possible overkill' END "
+    "AS quadrant_label FROM mart_driver_importance m WHERE "
+    + _NEWEST_OK.format(t="mart_driver_importance", ok="status = 'ok'"),
+    "Key drivers of the newest quarter with an estimated model, both weightings side by side: importance "
+    "(total effect), performance (0-100) and the ACSI impact of a 5-point gain (docs/acsi-model.md).",
+    sources=(MART_DRIVER_IMPORTANCE,),
+    columns={
+        "driver_label": "driver construct in words (e.g. PQ: perceived quality); null for another code",
+        "weighting_label": _WEIGHTING_LABEL,
+        "quadrant_label": "quadrant in words: concentrate here (important, performing below the drivers' mean), "
+                          "keep up the good work, low priority, possible overkill",
+    },
+)
+
+V_PLS_QUALITY_LATEST = View(
+    "v_pls_quality_latest",
+    "SELECT m.*, CASE m.kind WHEN 'loading' THEN 'outer loading' WHEN 'alpha' THEN 'Cronbach''s alpha' "
+    "WHEN 'rho_a' THEN 'reliability rho_A' WHEN 'rho_c' THEN 'composite reliability rho_C' "
+    "WHEN 'ave' THEN 'average variance extracted (AVE)' WHEN 'htmt' THEN 'heterotrait-monotrait ratio (HTMT)' "
+    "WHEN 'vif' THEN 'collinearity (VIF)' WHEN 'f2' THEN 'effect size f2' END AS kind_label, "
+    + _construct_words("m.construct") + " AS construct_label, "
+    + _construct_words("m.from_construct") + " AS from_construct_label, "
+    + _construct_words("m.to_construct") + " AS to_construct_label, " + _WEIGHTING_WORDS + " "
+    "FROM mart_pls_quality m WHERE " + _NEWEST_OK.format(t="mart_pls_quality", ok="TRUE"),
+    "Measurement-model quality of the newest estimated quarter (reliability, validity, HTMT, VIF, f2) with "
+    "its flags: read it before the drivers (docs/acsi-model.md).",
+    sources=(MART_PLS_QUALITY,),
+    columns={
+        "kind_label": "the statistic in words (e.g. rho_c: composite reliability rho_C)",
+        "construct_label": "construct in words; null for pair and path rows",
+        "from_construct_label": "first construct of an HTMT pair, or the predictor of a path, in words",
+        "to_construct_label": "second construct of an HTMT pair, or the target of a path, in words",
+        "weighting_label": _WEIGHTING_LABEL,
+    },
+)
+
+V_CLV_VALIDATION_LATEST = View(
+    "v_clv_validation_latest",
+    "SELECT m.*, CASE WHEN m.frequency_bin = 'total' THEN 'all customers' "
+    "WHEN m.frequency_bin = '7+' THEN '7 or more repeat orders' WHEN m.frequency_bin = '1' THEN '1 repeat order' "
+    "ELSE m.frequency_bin || ' repeat orders' END AS frequency_bin_label, "
+    "m.predicted_mean - m.actual_mean AS error_mean, "
+    "CASE WHEN m.actual_orders > 0 THEN 100.0 * (m.predicted_orders - m.actual_orders) / m.actual_orders END "
+    "AS error_pct FROM mart_clv_validation m WHERE m.as_of_date = (SELECT max(as_of_date) FROM mart_clv_validation)",
+    "BG/NBD holdout check of the newest validation as-of date: actual vs predicted holdout orders per "
+    "calibration frequency (docs/customer-value.md).",
+    sources=(MART_CLV_VALIDATION,),
+    columns={
+        "frequency_bin_label": "the bin in words: repeat orders in the calibration period, or all customers",
+        "error_mean": "predicted_mean - actual_mean: > 0 the model over-predicts the bin",
+        "error_pct": "100 * (predicted_orders - actual_orders) / actual_orders; null without actual orders",
+    },
+)
+
 MART_VIEWS: tuple[View, ...] = (*LATEST_VIEWS, V_DECLINING_VALUABLE_CUSTOMERS, V_MART_KANO_QUARTERLY,
-                                V_MART_ACSI_MODEL)
+                                V_MART_ACSI_MODEL,
+                                V_DRIVER_IMPORTANCE_LATEST, V_PLS_QUALITY_LATEST, V_CLV_VALIDATION_LATEST)
 
 
 V_ALERTS_OPEN = View(
