@@ -115,7 +115,7 @@ def build_acsi_model(
         raise ValueError(f"catalog lacks scales for model items {missing}")
     lo = np.array([lookup[i][0] for i in items], dtype=float)
     hi = np.array([lookup[i][1] for i in items], dtype=float)
-    wide = complete_responses(answers, items).collect()
+    wide = complete_responses(answers, items).collect().sort("response_id")  # the bootstrap depends on row order
     if quarters is None:
         quarters = sorted(wide["quarter"].unique().to_list())
     rows: list[dict] = []

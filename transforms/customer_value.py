@@ -33,7 +33,7 @@ COLUMNS = (
 )  # fmt: skip
 MODEL_COLUMNS = (
     "as_of_date", "model", "r", "alpha", "a", "b", "p", "q", "v", "log_likelihood", "n_customers",
-    "converged", "status",
+    "converged", "status", "r_se", "alpha_se", "a_se", "b_se",
 )  # fmt: skip
 
 

@@ -21,6 +21,7 @@ import polars as pl
 from csi.catalog import load_catalog
 from csi.generate.bad_records import Planter
 from csi.generate.complaints import complaints_for_day
+from csi.generate.faults import held_back
 from csi.generate.population import build_population
 from csi.generate.sales import SalesState, sales_for_day
 from csi.generate.surveys import responses_for_orders
@@ -122,7 +123,13 @@ def generate(
         if day_idx < 0:
             continue
         drop = [_take(buffers, s, day_idx, empty[s]) for s in SOURCES]
+        missing = held_back(day, day_idx == days - 1)
+        if missing:  # that feed's export failed: its records travel with the next drop
+            k = SOURCES.index(missing)
+            buffers[missing][day_idx + 1].insert(0, drop[k])
+            drop[k] = empty[missing]
         files = plan_files(day_idx, day, *drop, wide_question_ids=wide_qids)
+        files = [f for f in files if f.source != missing]
         rows = dict.fromkeys(SOURCES, 0)
         for spec in files:
             rows[spec.source] += _row_count(spec)

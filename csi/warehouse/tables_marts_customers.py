@@ -58,6 +58,13 @@ MART_CLV_MODEL = TableDecl(
         NN("n_customers", "bigint", "customers used in the fit"),
         NN("converged", "bool", "the optimiser converged to a finite optimum"),
         NN("status", "text", "converged, not_converged: ..., degenerate: ... or failed: ..."),
+        # appended (not next to r..b) so an existing warehouse migrates by adding nullable columns
+        C("r_se", "double", "standard error of r: sqrt of the diagonal of the inverse observed information "
+          "(Hessian of the negative log-likelihood at the fit, METRICS 12); bgnbd rows only, null when the "
+          "information is not positive definite", min=0),
+        C("alpha_se", "double", "standard error of alpha (days), as r_se", min=0),
+        C("a_se", "double", "standard error of a, as r_se", min=0),
+        C("b_se", "double", "standard error of b, as r_se", min=0),
     ),
     key=("as_of_date", "model"), partition="as_of_date",
 )
