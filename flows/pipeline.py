@@ -197,6 +197,8 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                     except Exception as exc:  # noqa: BLE001 - a check that cannot run fails the runs, named
                         error = scrub(f"data quality checks could not run: {type(exc).__name__}: {exc}", wh.url)
                 if error is None:
+                    # before the publish, so the read-only copy carries the day's alerts
+                    _evaluate_alerts(settings, wh, pending, logger)
                     crash_point("checked")
                     try:
                         with phase("publish"):
@@ -211,7 +213,6 @@ def process_dates(dates: list[date], force: bool, lock_wait: float = LOCK_WAIT_S
                     steps.finish_runs(wh, settings, run_ids)
                     for d, r in pending.items():
                         finished(d, {**r, "status": "success"})
-                    _evaluate_alerts(settings, wh, pending, logger)
                     if settings.report_after_run:
                         with phase("report"):
                             newest = max(pending, default=None)
@@ -253,8 +254,8 @@ def _write_report(settings, wh, business_date: date | None, checks: dict | None,
 
 
 def _evaluate_alerts(settings, wh, pending: dict, logger) -> None:
-    """METRICS 9 alerts into mart_alerts, sent to the configured notifiers (csi.alerts). The runs
-    are already a success: alerts that cannot be evaluated are a warning, never a failed run."""
+    """METRICS 9 alerts into mart_alerts, sent to the configured notifiers (csi.alerts), once the
+    refresh and the checks passed: alerts that cannot be evaluated are a warning, never a failed run."""
     try:
         from csi.alerts.evaluate import evaluate
 
