@@ -33,8 +33,12 @@ COMPARED = tuple(d.name for d in TABLES if d.layer in ("dim", "fct", "stg", "mar
 KILLED = -9
 
 
+# when an alert was first found and by which run differ between a chain of runs and one clean run
+RUN_STAMPS = ("run_id", "first_detected_run", "first_detected_at", "sent_at", "resolved_at")
+
+
 def digests(url: str) -> dict[str, str]:
-    return {t: table_digest(url, t) for t in COMPARED}
+    return {t: table_digest(url, t, exclude=RUN_STAMPS) for t in COMPARED}
 
 
 @pytest.fixture(scope="module")
