@@ -41,7 +41,8 @@ td.t,th.t{text-align:left}
 .chart{min-height:300px}
 .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:8px 24px;align-items:start}
 @media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)}}
-.critical{color:#c53030;font-weight:600} .warning{color:#b7791f;font-weight:600}
+b.critical{color:#c53030}
+tr.critical td:first-child{color:#c53030;font-weight:600} tr.warning td:first-child{color:#b7791f;font-weight:600}
 """
 
 
@@ -58,17 +59,19 @@ def fmt(value, digits: int = 1) -> str:
 
 
 def table(frame: pl.DataFrame, columns: dict[str, str], digits: dict[str, int] | None = None,
-          text: tuple[str, ...] = ()) -> str:
-    """An HTML table of the frame's `columns` (name -> header); text columns left-aligned."""
+          text: tuple[str, ...] = (), row_class: str | None = None) -> str:
+    """An HTML table of the frame's `columns` (name -> header); text columns left-aligned;
+    `row_class`: a column whose value becomes each row's class (e.g. severity)."""
     if frame is None or frame.height == 0:
         return '<p class="note">none</p>'
     digits = digits or {}
     head = "".join(f'<th class="{"t" if c in text else ""}">{escape(h)}</th>' for c, h in columns.items())
     rows = []
-    for r in frame.select([c for c in columns if c in frame.columns]).iter_rows(named=True):
+    for r in frame.select([c for c in frame.columns if c in columns or c == row_class]).iter_rows(named=True):
         cells = "".join(f'<td class="{"t" if c in text else ""}">{fmt(r.get(c), digits.get(c, 1))}</td>'
                         for c in columns)
-        rows.append(f"<tr>{cells}</tr>")
+        css = f' class="{escape(str(r[row_class]))}"' if row_class and r.get(row_class) is not None else ""
+        rows.append(f"<tr{css}>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -251,7 +254,8 @@ def alerts_html(data: ReportData) -> str:
                          "message", "resolved", "sent_at", "delivery_error") if c in data.alerts.columns]
     return table(data.alerts, {c: c.replace("_", " ") for c in shown},
                  digits={"value": 2, "previous": 2, "threshold": 2},
-                 text=tuple(c for c in shown if c not in ("value", "previous", "threshold")))
+                 text=tuple(c for c in shown if c not in ("value", "previous", "threshold")),
+                 row_class="severity" if "severity" in shown else None)
 
 
 def alerts_banner(data: ReportData) -> str:

@@ -239,3 +239,15 @@ def test_whole_report_from_hand_made_marts_on_both_databases(blank_on):
     assert '<span class="kpi" data-kpi="nps" data-site="ALL">30.0</span>' in html
     assert '<span class="down">-5.0</span> vs previous month (<span class="ns">not significant</span>)' in html
     assert "no customer snapshot yet" in html
+
+
+def test_tables_escape_text_and_class_rows_by_a_column():
+    from csi.report.render import table
+
+    frame = pl.DataFrame({"severity": ["critical", "warning"], "message": ["<b>x</b> & 客户", "ok"],
+                          "value": [1.234, None]})
+    html = table(frame, {"message": "message", "value": "value"}, digits={"value": 2}, text=("message",),
+                 row_class="severity")
+    assert html == ('<table><tr><th class="t">message</th><th class="">value</th></tr>'
+                    '<tr class="critical"><td class="t">&lt;b&gt;x&lt;/b&gt; &amp; 客户</td><td class="">1.23</td></tr>'
+                    '<tr class="warning"><td class="t">ok</td><td class="">–</td></tr></table>')
