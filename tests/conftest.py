@@ -25,6 +25,8 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("CSI_LANDING_DIR", str(landing))
     monkeypatch.setenv("CSI_WORK_DIR", str(work))
     monkeypatch.setenv("CSI_WAREHOUSE_URL", url)
+    monkeypatch.setenv("CSI_REPORT_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("CSI_DATA_DOCS_DIR", str(tmp_path / "data_docs"))
     monkeypatch.delenv("CSI_CONFIG_FILE", raising=False)
     return {"landing": landing, "work": work, "url": url, "tmp": tmp_path}
 

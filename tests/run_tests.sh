@@ -16,10 +16,14 @@ if [ -z "${CSI_TEST_PG_URL:-}" ]; then
   CSI_TEST_PG_URL="$(bash tests/pg_server.sh start)"
   export CSI_TEST_PG_URL
 fi
+# fetched once here, not by each pytest worker at the same time
 CSI_CDNOW_SUMMARY="$(bash tests/fetch_cdnow.sh)"
-export CSI_CDNOW_SUMMARY
+CSI_CDNOW_TRANSACTIONS="$(bash tests/fetch_cdnow_transactions.sh)"
+export CSI_CDNOW_SUMMARY CSI_CDNOW_TRANSACTIONS
 if [ -z "${CSI_TEST_CHROMIUM:-}" ]; then
   CSI_TEST_CHROMIUM="$(bash tests/chromium.sh)"
   export CSI_TEST_CHROMIUM
 fi
-$BIN/python -m pytest -q "$@"
+# two workers (the machine has two cores): much of the suite waits on subprocesses, servers and
+# browsers; --dist loadfile keeps each module's tests (and its module fixtures) on one worker
+$BIN/python -m pytest -q -n "${CSI_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -64,6 +64,7 @@ def flow_env(env, prefect_harness, monkeypatch):
     The Great Expectations checks cost ~20 s a run; tests/flows/test_quality_in_flow.py
     turns them back on."""
     monkeypatch.setenv("CSI_QUALITY_CHECKS", "false")
+    monkeypatch.setenv("CSI_REPORT_AFTER_RUN", "false")
     return env
 
 
