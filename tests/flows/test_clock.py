@@ -35,7 +35,7 @@ def test_nightly_on_a_host_26_hours_away_loads_yesterday_whole(env, prefect_serv
     child = {k: v for k, v in os.environ.items() if not k.startswith("CSI_")}
     child.update(TZ=host_tz, CSI_TIMEZONE=business_tz, CSI_LANDING_DIR=str(env["landing"]),
                  CSI_WORK_DIR=str(env["work"]), CSI_WAREHOUSE_URL=env["url"], CSI_QUALITY_CHECKS="false",
-                 PREFECT_API_URL=prefect_server.api_url)
+                 CSI_REPORT_AFTER_RUN="false", PREFECT_API_URL=prefect_server.api_url)
     done = subprocess.run([sys.executable, "-m", "csi.cli", "run", "--no-progress"], env=child,
                           capture_output=True, text=True, timeout=300)  # no --date: yesterday in business time
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
