@@ -10,8 +10,9 @@ import duckdb
 import pytest
 
 from csi.settings import load_settings
-from csi.warehouse.engine import Warehouse
-from csi.warehouse.publish import publish, publish_target
+from csi.warehouse.ddl import create_schema
+from csi.warehouse.engine import ANY_TABLE, Warehouse, note_written
+from csi.warehouse.publish import generation_files, publish, publish_changes, publish_target
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES
 from tests.pipeline.test_load import run_dates
@@ -66,3 +67,206 @@ def test_publish_path_setting_and_storage_version(wh_env, tmp_path, monkeypatch)
     con.close()
     assert tags["storage_version"].startswith("v1.0.0")
     assert comment == "revenue - cost"
+
+
+# -- publish proportional to the change (two generations, the change journal) --------------------
+
+HOLD = ("import duckdb, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "print('open', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "print(con.execute('SELECT count(*) FROM dim_site').fetchone()[0], flush=True)\n")
+CATALOG = ("SELECT table_name, sql, comment FROM duckdb_tables() WHERE table_name <> '_csi_table_changes' "
+           "ORDER BY 1", "SELECT table_name, column_name, comment FROM duckdb_columns() "
+           "WHERE table_name <> '_csi_table_changes' ORDER BY 1, 2",
+           "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal ORDER BY 1")
+
+
+def add_site(site_id: str) -> None:
+    wh = Warehouse(load_settings().url)
+    with wh.transaction() as tx:
+        tx.execute("INSERT INTO dim_site VALUES (:s, DATE '2026-01-01', DATE '2026-01-02', 1, 2, 3)", {"s": site_id})
+    wh.dispose()
+
+
+def add_dirty_period(period: str) -> None:
+    wh = Warehouse(load_settings().url)
+    with wh.transaction() as tx:
+        tx.execute("INSERT INTO ops_dirty_period VALUES ('month', CAST(:p AS DATE))", {"p": period})
+    wh.dispose()
+
+
+def fresh_schema() -> None:
+    wh = Warehouse(load_settings().url)
+    create_schema(wh)
+    wh.dispose()
+
+
+def read_only(path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def assert_copy_equals_working(target) -> None:
+    """Every table's rows, every table's DDL and comment, every column and view comment."""
+    copy = duckdb.connect(str(target), read_only=True)
+    working = duckdb.connect(load_settings().url.removeprefix("duckdb:///"), read_only=True)
+    try:
+        tables = [t for (t,) in working.execute("SELECT table_name FROM duckdb_tables() "
+                                                "WHERE table_name <> '_csi_table_changes'").fetchall()]
+        assert sorted(t for (t,) in copy.execute("SELECT table_name FROM duckdb_tables()").fetchall()) == sorted(tables)
+        for t in tables:
+            sql = f'SELECT * FROM "{t}" ORDER BY ALL'
+            assert copy.execute(sql).fetchall() == working.execute(sql).fetchall(), t
+        for sql in CATALOG:
+            assert copy.execute(sql).fetchall() == working.execute(sql).fetchall()
+        assert copy.execute("SELECT count(*) FROM v_ops_quarantine").fetchall() == [(0,)]  # the views work
+    finally:
+        copy.close()
+        working.close()
+
+
+def test_statements_name_the_tables_they_write():
+    written: set[str] = set()
+    for sql in ("DELETE FROM fct_sales f USING _tmp k WHERE f.order_id = k.order_id",
+                'INSERT INTO "dim_site" (site_id) SELECT site_id FROM x',
+                "UPDATE ops_pipeline_run SET status = 'failed'",
+                "ALTER TABLE main.fct_text ADD COLUMN x INT",
+                "CREATE TEMP TABLE _load_keys AS SELECT 1",
+                "SELECT * FROM fct_sales", "WITH a AS (SELECT 1) SELECT * FROM a",
+                "COMMENT ON COLUMN fct_sales.margin IS 'revenue - cost'",  # compared by publish, not a write
+                "CREATE OR REPLACE VIEW v_x AS SELECT 1", "DROP VIEW IF EXISTS v_x"):
+        note_written(written, sql)
+    assert written == {"fct_sales", "dim_site", "ops_pipeline_run", "fct_text", "_load_keys"}
+    unnamed: set[str] = set()
+    note_written(unnamed, "VACUUM ANALYZE")
+    assert unnamed == {ANY_TABLE}  # a write it cannot name: the next publish copies everything
+
+
+def test_a_rolled_back_transaction_records_no_change(env):
+    fresh_schema()
+    url = load_settings().url
+    before = read_only(url.removeprefix("duckdb:///"), "SELECT * FROM _csi_table_changes ORDER BY ALL")
+    wh = Warehouse(url)
+    with pytest.raises(RuntimeError), wh.transaction() as tx:
+        tx.execute("INSERT INTO dim_site VALUES ('S1', DATE '2026-01-01', DATE '2026-01-02', 1, 2, 3)")
+        raise RuntimeError("the load failed")
+    with wh.transaction() as tx:
+        tx.execute("INSERT INTO ops_dirty_period VALUES ('month', DATE '2026-01-01')")
+    wh.dispose()
+    after = dict(read_only(url.removeprefix("duckdb:///"), "SELECT * FROM _csi_table_changes"))
+    assert {k: v for k, v in after.items() if (k, v) not in before} == {"ops_dirty_period": 2}
+    assert after["dim_site"] == 1  # written by create_schema only (version 1), not by the rolled-back load
+
+
+def test_each_publish_copies_only_the_tables_written_since_its_spare_was_made(env):
+    fresh_schema()
+    settings = load_settings()
+    first = publish_changes(settings)  # nothing published yet: a whole copy into generation 0
+    assert first.is_whole_copy and "dim_site" in first.tables and "_csi_table_changes" not in first.tables
+    second = publish_changes(settings)  # generation 1 has never been made: whole as well
+    assert second.is_whole_copy
+    gen0, gen1 = generation_files(first.path)
+    assert os.path.samefile(first.path, gen1) and first.path.stat().st_nlink == 2
+    add_site("S1")
+    third = publish_changes(settings)  # updates generation 0 (made before S1): dim_site only
+    assert (third.is_whole_copy, third.tables, third.rows) == (False, ("dim_site",), 1)
+    assert os.path.samefile(third.path, gen0)
+    assert read_only(third.path, "SELECT site_id FROM dim_site") == [("S1",)]
+    add_dirty_period("2026-01-01")
+    fourth = publish_changes(settings)  # generation 1 was made before S1 and the period: both
+    assert (fourth.is_whole_copy, fourth.tables, fourth.rows) == (False, ("dim_site", "ops_dirty_period"), 2)
+    fifth = publish_changes(settings)  # generation 0 lacks only the period
+    assert (fifth.is_whole_copy, fifth.tables, fifth.rows) == (False, ("ops_dirty_period",), 1)
+    sixth = publish_changes(settings)  # both generations are current: nothing to copy
+    assert (sixth.is_whole_copy, sixth.tables, sixth.rows) == (False, (), 0)
+    assert_copy_equals_working(sixth.path)
+    tags = read_only(sixth.path, "SELECT tags FROM duckdb_databases() WHERE NOT internal AND database_name <> 'temp'")
+    assert tags[0][0]["storage_version"].startswith("v1.0.0")
+    assert not [p for p in os.listdir(sixth.path.parent) if p.startswith(".") and p.endswith((".tmp", ".wal"))]
+
+
+def test_a_written_table_gets_only_its_differing_rows(env):
+    fresh_schema()
+    settings = load_settings()
+    wh = Warehouse(settings.url)
+    with wh.transaction() as tx:
+        for i in range(10):
+            tx.execute("INSERT INTO dim_site VALUES (:s, DATE '2026-01-01', DATE '2026-01-02', 1, 2, 3)", {"s": f"S{i}"})
+        for month in ("01", "01", "02", "03"):  # two equal rows: a set difference cannot count them
+            tx.execute("INSERT INTO ops_dirty_period VALUES ('month', CAST(:p AS DATE))", {"p": f"2026-{month}-01"})
+    publish_changes(settings)
+    publish_changes(settings)  # both generations hold the 10 sites and the 4 periods
+    with wh.transaction() as tx:
+        tx.execute("UPDATE dim_site SET complaints = 7 WHERE site_id = 'S3'")
+        tx.execute("DELETE FROM dim_site WHERE site_id = 'S9'")
+        tx.execute("INSERT INTO dim_site VALUES ('S10', DATE '2026-01-01', DATE '2026-01-02', 1, 2, 3)")
+        tx.execute("INSERT INTO ops_dirty_period VALUES ('month', DATE '2026-04-01')")
+    wh.dispose()
+    done = publish_changes(settings)
+    # dim_site: S3's old row and S9 deleted, S3's new row and S10 inserted (4 of 10 rows);
+    # ops_dirty_period has equal rows: re-created whole (5 rows)
+    assert (done.is_whole_copy, done.tables, done.rows) == (False, ("dim_site", "ops_dirty_period"), 4 + 5)
+    assert_copy_equals_working(done.path)
+    wh = Warehouse(settings.url)
+    with wh.transaction() as tx:
+        tx.execute("ALTER TABLE dim_site ADD COLUMN note VARCHAR")
+    wh.dispose()
+    done = publish_changes(settings)  # the other generation: dim_site's columns changed, re-created whole
+    assert (done.is_whole_copy, done.tables, done.rows) == (False, ("dim_site", "ops_dirty_period"), 10 + 5)
+    assert_copy_equals_working(done.path)
+
+
+def test_a_reader_holding_the_spare_forces_a_whole_copy_and_keeps_its_snapshot(env):
+    fresh_schema()
+    settings = load_settings()
+    target = publish_changes(settings).path  # generation 0
+    reader = subprocess.Popen([sys.executable, "-c", HOLD, str(target)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "open"  # a BI session on generation 0, kept open
+        publish_changes(settings)  # generation 1; the reader's file is now the spare
+        add_site("S1")
+        held = publish_changes(settings)
+        assert held.is_whole_copy and held.reason.startswith("spare copy not writable")
+        assert read_only(target, "SELECT site_id FROM dim_site") == [("S1",)]
+        out, _ = reader.communicate("\n", timeout=60)
+        assert out.strip() == "0"  # the reader still read its own snapshot, from before S1
+    finally:
+        reader.kill()
+    add_site("S2")
+    after = publish_changes(settings)  # nobody holds the spare any more: back to the changes only
+    assert (after.is_whole_copy, after.tables) == (False, ("dim_site",))
+    assert_copy_equals_working(after.path)
+
+
+KILLED_IN_UPDATE = ("import os, signal, sys\n"
+                    "import csi.warehouse.publish as p\n"
+                    "from csi.settings import load_settings\n"
+                    "p._comments = lambda duck, source: os.kill(os.getpid(), signal.SIGKILL)\n"
+                    "p.publish_changes(load_settings())\n")
+KILLED_AT = "from csi.settings import load_settings\nfrom csi.warehouse.publish import publish\npublish(load_settings())\n"
+
+
+@pytest.mark.parametrize("crash", ["in the update", "publish", "published"])
+def test_a_publish_killed_at_any_step_keeps_a_whole_copy_and_the_next_one_is_correct(env, crash):
+    fresh_schema()
+    settings = load_settings()
+    target = publish_changes(settings).path
+    publish_changes(settings)  # both generations exist, without sites; the target is generation 1
+    add_site("S2")
+    script, child = (KILLED_IN_UPDATE, dict(os.environ)) if crash == "in the update" else \
+        (KILLED_AT, {**os.environ, "CSI_TEST_CRASH_AT": crash})
+    done = subprocess.run([sys.executable, "-c", script], env=child, capture_output=True, text=True, timeout=120)
+    assert done.returncode == -9, done.stderr[-2000:]
+    expected = ["S2"] if crash == "published" else []  # renamed or not: always a whole file
+    assert [s for (s,) in read_only(target, "SELECT site_id FROM dim_site ORDER BY 1")] == expected
+    add_site("S3")
+    again = publish_changes(settings)
+    # killed inside the update, the spare lost its manifest: it is copied whole
+    assert again.is_whole_copy == (crash == "in the update")
+    assert [s for (s,) in read_only(target, "SELECT site_id FROM dim_site ORDER BY 1")] == ["S2", "S3"]
+    assert_copy_equals_working(target)
