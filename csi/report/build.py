@@ -15,6 +15,7 @@ import polars as pl
 
 from csi.warehouse.engine import Tx
 from csi.warehouse.tables import BY_NAME
+from csi.warehouse.tables_marts_drivers import FREQUENCY_BINS, QUALITY_KINDS, WEIGHTINGS
 
 TREND_MONTHS = 13
 MOVERS = 3
@@ -24,6 +25,9 @@ BAND_ORDER = ("low", "medium", "high")
 NOT_READ = ("unsupported", "refused", "unreadable", "quarantined")
 SOURCES = ("sales", "surveys", "complaints")
 ALERTS_TABLE = "mart_alerts"
+TOPIC_MONTHS = 3  # the topics section pools the newest 3 months: one month of comments is a thin sample
+EXAMPLES_PER_TOPIC = 2
+EXAMPLE_CHARS = 120
 # the satisfaction KPIs of the headline and the trends: column, its n, label
 KPIS = (
     ("nps", "nps_n", "NPS"),
@@ -69,6 +73,17 @@ class ReportData:
     checks: dict | None
     alerts: pl.DataFrame | None  # None: the warehouse has no alerts table yet
     low_sample_n: int = 30
+    importance: pl.DataFrame = field(default_factory=pl.DataFrame)
+    importance_quarter: date | None = None
+    importance_status: str = "no driver-importance mart yet"
+    quality: pl.DataFrame = field(default_factory=pl.DataFrame)
+    quality_quarter: date | None = None
+    holdout: pl.DataFrame = field(default_factory=pl.DataFrame)
+    holdout_date: date | None = None
+    topics: pl.DataFrame = field(default_factory=pl.DataFrame)
+    topic_months: tuple[date, date] | None = None
+    sentiment: pl.DataFrame = field(default_factory=pl.DataFrame)
+    examples: pl.DataFrame = field(default_factory=pl.DataFrame)
     extra: dict = field(default_factory=dict)
 
 
@@ -296,6 +311,165 @@ def alerts(tx: Tx, d: date) -> pl.DataFrame | None:
     return rows.sort(order).drop("_rank", strict=False) if order else rows
 
 
+def importance(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None, str]:
+    """Importance-performance of the drivers, all sites, in the newest quarter on or before D where a
+    weighting is estimated (status ok): the ok rows of both weightings, each with the means over its
+    drivers (`performance_mean`, `importance_mean`: where the quadrant lines cross). Returns (frame,
+    quarter, status); without an estimated quarter the frame is empty and status says why."""
+    name = "mart_driver_importance"
+    if not _has_table(tx, name):
+        return pl.DataFrame(), None, "no driver-importance mart yet"
+    quarter = _scalar_date(tx, f"SELECT max(quarter) FROM {name} WHERE site_id = 'ALL' AND status = 'ok' "
+                               "AND quarter <= :d", {"d": d})
+    if quarter is None:
+        tried = tx.read_table(_t(name), "site_id = 'ALL' AND quarter <= :d", {"d": d},
+                              columns=["quarter", "weighting", "status"])
+        if tried.height == 0:
+            return pl.DataFrame(), None, "no quarter estimated yet"
+        # the newest quarter's reason, the equal weighting's first (it is the model of mart_acsi_model)
+        newest = tried.filter(pl.col("quarter") == tried["quarter"].max()).sort(
+            pl.col("weighting") != "equal", "weighting")
+        return pl.DataFrame(), None, newest["status"][0]
+    rows = tx.read_table(_t(name), "site_id = 'ALL' AND quarter = :q AND status = 'ok'", {"q": quarter})
+    rows = rows.filter(pl.col("performance").is_not_null() & pl.col("total_effect_index").is_not_null())
+    rows = rows.with_columns(performance_mean=pl.col("performance").mean().over("weighting"),
+                             importance_mean=pl.col("total_effect_index").mean().over("weighting"))
+    rank = {w: i for i, w in enumerate(WEIGHTINGS)}
+    rows = rows.sort(pl.col("weighting").replace_strict(rank, default=len(rank)), "total_effect_index", "driver",
+                     descending=[False, True, False])
+    return rows, quarter, f"ok ({', '.join(dict.fromkeys(rows['weighting']))})"
+
+
+def quality(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None]:
+    """Measurement quality, all sites, of the newest quarter on or before D with figures: one row per
+    statistic (kind, subject) with the estimate and flag of each weighting side by side (`estimate_equal`,
+    `flag_equal`, `estimate_clv`, `flag_clv`) and `worst` (fail, else warning, else ok; null when no
+    weighting flags it, e.g. f2), in the order
+    docs/acsi-model.md reads them."""
+    name = "mart_pls_quality"
+    if not _has_table(tx, name):
+        return pl.DataFrame(), None
+    quarter = _scalar_date(tx, f"SELECT max(quarter) FROM {name} WHERE site_id = 'ALL' AND quarter <= :d",
+                           {"d": d})
+    if quarter is None:
+        return pl.DataFrame(), None
+    rows = tx.read_table(_t(name), "site_id = 'ALL' AND quarter = :q", {"q": quarter})
+    # one readable subject per kind: the item of a loading, the construct, the pair or the path
+    subject = (pl.when(pl.col("kind") == "loading").then(pl.format("{} / {}", "construct", "item"))
+               .when(pl.col("kind") == "htmt").then(pl.format("{} – {}", "from_construct", "to_construct"))
+               .when(pl.col("kind").is_in(["vif", "f2"])).then(pl.format("{} -> {}", "from_construct", "to_construct"))
+               .otherwise(pl.col("construct")))
+    rows = rows.with_columns(subject=subject)
+    keys = ["kind", "subject"]
+    out = rows.select(keys).unique()
+    for w in WEIGHTINGS:
+        part = rows.filter(pl.col("weighting") == w).select(
+            *keys, pl.col("estimate").alias(f"estimate_{w}"), pl.col("flag").alias(f"flag_{w}"),
+            pl.col("note").alias(f"note_{w}"), pl.col("n").alias(f"n_{w}"))
+        out = out.join(part, on=keys, how="left", nulls_equal=True)
+    flags = pl.concat_list([f"flag_{w}" for w in WEIGHTINGS])
+    out = out.with_columns(worst=pl.when(flags.list.contains("fail")).then(pl.lit("fail"))
+                           .when(flags.list.contains("warning")).then(pl.lit("warning"))
+                           .when(flags.list.contains("ok")).then(pl.lit("ok")))
+    rank = {k: i for i, k in enumerate(QUALITY_KINDS)}
+    return out.sort(pl.col("kind").replace_strict(rank, default=len(rank)), "subject"), quarter
+
+
+def holdout(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None]:
+    """The CLV holdout validation of the newest as-of date on or before D, bins 0 .. 7+ then total."""
+    name = "mart_clv_validation"
+    if not _has_table(tx, name):
+        return pl.DataFrame(), None
+    when = _scalar_date(tx, f"SELECT max(as_of_date) FROM {name} WHERE as_of_date <= :d", {"d": d})
+    if when is None:
+        return pl.DataFrame(), None
+    rows = tx.read_table(_t(name), "as_of_date = :s", {"s": when})
+    rank = {b: i for i, b in enumerate(FREQUENCY_BINS)}
+    return rows.sort(pl.col("frequency_bin").replace_strict(rank, default=len(rank))), when
+
+
+def _nps(promoters: pl.Expr, detractors: pl.Expr, n: pl.Expr) -> pl.Expr:
+    return pl.when(n > 0).then(100 * (promoters - detractors) / n)
+
+
+def topics(tx: Tx, d: date, months: int = TOPIC_MONTHS) -> tuple[pl.DataFrame, tuple[date, date] | None]:
+    """Topics of the texts, all sites, pooled over the `months` months up to the newest month of
+    mart_topics_monthly on or before D's month, from the additive parts (mentions, sentiment sums,
+    promoter / detractor counts), one row per topic: survey and complaint mentions, share of all texts,
+    mean sentiment, negative share, and the survey NPS with / without the topic and its impact.
+    Most mentioned first (ties by topic id). Returns (frame, (first month, last month))."""
+    name = "mart_topics_monthly"
+    if not _has_table(tx, name):
+        return pl.DataFrame(), None
+    last = _scalar_date(tx, f"SELECT max(month) FROM {name} WHERE site_id = 'ALL' AND month <= :m",
+                        {"m": month_start(d)})
+    if last is None:
+        return pl.DataFrame(), None
+    first = months_back(last, months - 1)
+    rows = tx.read_table(_t(name), "site_id = 'ALL' AND month >= :f AND month <= :m", {"f": first, "m": last})
+    survey = pl.col("source") == "survey"
+    got = rows.group_by("topic_id").agg(
+        topic_label=pl.col("topic_label").drop_nulls().last(),
+        survey_mentions=pl.col("mentions").filter(survey).sum(),
+        complaint_mentions=pl.col("mentions").filter(~survey).sum(),
+        mentions=pl.col("mentions").sum(), texts=pl.col("texts").sum(),
+        sentiment_sum=pl.col("sentiment_sum").sum(), negative_count=pl.col("negative_count").sum(),
+        **{c: pl.col(c).filter(survey).sum() for c in (
+            "nps_with_n", "nps_with_promoters", "nps_with_detractors",
+            "nps_without_n", "nps_without_promoters", "nps_without_detractors")})
+    got = got.with_columns(
+        topic_label=pl.col("topic_label").fill_null(pl.col("topic_id")),
+        share_pct=pl.when(pl.col("texts") > 0).then(100 * pl.col("mentions") / pl.col("texts")),
+        sentiment_mean=pl.when(pl.col("mentions") > 0).then(pl.col("sentiment_sum") / pl.col("mentions")),
+        negative_pct=pl.when(pl.col("mentions") > 0).then(100 * pl.col("negative_count") / pl.col("mentions")),
+        nps_with=_nps(pl.col("nps_with_promoters"), pl.col("nps_with_detractors"), pl.col("nps_with_n")),
+        nps_without=_nps(pl.col("nps_without_promoters"), pl.col("nps_without_detractors"),
+                         pl.col("nps_without_n")))
+    got = got.with_columns(nps_impact=pl.col("nps_with") - pl.col("nps_without"))
+    return got.sort(["mentions", "topic_id"], descending=[True, False]), (first, last)
+
+
+def sentiment_trend(tx: Tx, last: date, months: int = TREND_MONTHS) -> pl.DataFrame:
+    """Per month and source of the `months` months up to `last`: texts, mean sentiment and the
+    negative and positive shares in %, all sites (from fct_text, summed per day in the database)."""
+    schema = {"source": pl.String, "written_date": pl.Date, "texts": pl.Int64, "sentiment_sum": pl.Float64,
+              "negative": pl.Int64, "positive": pl.Int64}
+    days = tx.read(
+        "SELECT source, written_date, count(*) AS texts, sum(sentiment) AS sentiment_sum, "
+        "sum(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END) AS negative, "
+        "sum(CASE WHEN sentiment_label = 'positive' THEN 1 ELSE 0 END) AS positive "
+        "FROM fct_text WHERE written_date >= :f AND written_date < :e GROUP BY source, written_date",
+        {"f": months_back(last, months - 1), "e": months_back(last, -1)}, schema=schema)
+    got = days.group_by(month=pl.col("written_date").dt.truncate("1mo"), source="source").agg(
+        pl.col("texts", "sentiment_sum", "negative", "positive").sum())
+    return got.select(
+        "month", "source", "texts", sentiment_mean=pl.col("sentiment_sum") / pl.col("texts"),
+        negative_pct=100 * pl.col("negative") / pl.col("texts"),
+        positive_pct=100 * pl.col("positive") / pl.col("texts")).sort("source", "month")
+
+
+def examples(tx: Tx, first: date, last: date, per_topic: int = EXAMPLES_PER_TOPIC,
+             chars: int = EXAMPLE_CHARS) -> pl.DataFrame:
+    """Up to `per_topic` distinct texts per topic written in the months first .. last, the most negative
+    first (what to fix; ties: newest, then text id), cut to `chars` characters with an ellipsis and with
+    line breaks flattened. The page escapes them."""
+    rows = tx.read(
+        "SELECT topic_id, k, source, site_id, written_date, sentiment, content FROM ("
+        "SELECT tt.topic_id, t.source, t.site_id, t.written_date, t.sentiment, t.content, ROW_NUMBER() OVER ("
+        "PARTITION BY tt.topic_id ORDER BY t.sentiment, t.written_at DESC, t.text_id) AS k "
+        "FROM fct_text_topic tt JOIN fct_text t ON t.text_id = tt.text_id "
+        "WHERE tt.written_date >= :f AND tt.written_date < :e) ranked WHERE k <= :k",
+        # a few spare rows per topic: the same wording twice is shown once
+        {"f": first, "e": months_back(last, -1), "k": 5 * per_topic},
+        schema={"topic_id": pl.String, "k": pl.Int64, "source": pl.String, "site_id": pl.String, "written_date": pl.Date,
+                "sentiment": pl.Float64, "content": pl.String})
+    flat = pl.col("content").str.replace_all(r"\s+", " ").str.strip_chars()
+    rows = rows.with_columns(content=pl.when(flat.str.len_chars() > chars)
+                             .then(flat.str.slice(0, chars - 1).str.strip_chars_end() + "…").otherwise(flat))
+    rows = rows.sort("topic_id", "k").unique(["topic_id", "content"], keep="first", maintain_order=True)
+    return rows.filter(pl.int_range(pl.len()).over("topic_id") < per_topic).drop("k")
+
+
 def load(tx: Tx, d: date | None = None, checks: dict | None = None, z: float = 1.96,
          low_sample_n: int = 30) -> ReportData:
     """Everything the report shows for business date D (default: the newest successful run)."""
@@ -318,6 +492,10 @@ def load(tx: Tx, d: date | None = None, checks: dict | None = None, z: float = 1
     snap = snapshot_date(tx, d)
     bt, bt_date = backtest(tx, d)
     run = run_of(tx, d)
+    ipa, ipa_q, ipa_status = importance(tx, d)
+    pq, pq_q = quality(tx, d)
+    hold, hold_date = holdout(tx, d)
+    top, top_months = topics(tx, d)
     return ReportData(
         business_date=d, month=month, headline=head, trends=trend, movers=movers(head),
         drivers=drv, drivers_quarter=drv_q, drivers_status=drv_status, servqual=sq,
@@ -330,4 +508,8 @@ def load(tx: Tx, d: date | None = None, checks: dict | None = None, z: float = 1
         declining=declining(tx, snap) if snap else pl.DataFrame(),
         run=run, loads=loads(run), reasons=top_reasons(tx, d), files_not_read=files_not_read(tx, d),
         checks=checks_of(run, checks), alerts=alerts(tx, d), low_sample_n=low_sample_n,
+        importance=ipa, importance_quarter=ipa_q, importance_status=ipa_status, quality=pq, quality_quarter=pq_q,
+        holdout=hold, holdout_date=hold_date, topics=top, topic_months=top_months,
+        sentiment=sentiment_trend(tx, top_months[1]) if top_months else pl.DataFrame(),
+        examples=examples(tx, *top_months) if top_months else pl.DataFrame(),
     )

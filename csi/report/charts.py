@@ -188,3 +188,96 @@ def loads(frame: pl.DataFrame) -> go.Figure:
                          marker={"color": RED}, hovertemplate="%{x}: %{y} rows quarantined<extra></extra>"))
     fig.update_layout(barmode="stack")
     return _layout(fig, "Rows loaded and quarantined per source (this business date)", height=320)
+
+
+QUADRANT_COLOURS = {"concentrate_here": RED, "keep_up": GREEN, "low_priority": GREY, "possible_overkill": ORANGE}
+
+
+def importance_performance(frame: pl.DataFrame) -> go.Figure:
+    """Drivers on the performance (x) / importance (y) plane, one panel per weighting, with the
+    quadrant lines at the means over the panel's drivers; colour = quadrant."""
+    weightings = list(dict.fromkeys(frame["weighting"]))
+    fig = make_subplots(rows=1, cols=len(weightings), shared_yaxes=True,
+                        subplot_titles=[f"weighting {escape(w)}" for w in weightings])
+    for i, w in enumerate(weightings, start=1):
+        rows = frame.filter(pl.col("weighting") == w)
+        fig.add_trace(go.Scatter(
+            x=rows["performance"].to_list(), y=rows["total_effect_index"].to_list(), mode="markers+text",
+            text=[escape(d) for d in rows["driver"]], textposition="top center", showlegend=False,
+            marker={"size": 12, "color": [QUADRANT_COLOURS.get(q, BLUE) for q in rows["quadrant"]]},
+            customdata=rows.select("quadrant", "impact_5pt", "total_effect_index_se", "is_significant_index",
+                                   "n").rows(),
+            hovertemplate=f"{escape(w)} %{{text}}: performance %{{x:.1f}}, total effect %{{y:.3f}} "
+                          "(se %{customdata[2]:.3f}, significant: %{customdata[3]})<br>impact of +5 points: "
+                          "%{customdata[1]:.2f} index points<br>%{customdata[0]}, n = %{customdata[4]}"
+                          "<extra></extra>"), row=1, col=i)
+        fig.add_hline(y=rows["importance_mean"][0], line={"dash": "dot", "color": GREY}, row=1, col=i)
+        fig.add_vline(x=rows["performance_mean"][0], line={"dash": "dot", "color": GREY}, row=1, col=i)
+        fig.update_xaxes(title="performance (0-100)", row=1, col=i)
+    fig.update_yaxes(title="importance (total effect on the index)", row=1, col=1)
+    return _layout(fig, "Importance-performance (red: concentrate here, green: keep up, orange: possible "
+                        "overkill, grey: low priority)", height=420, top=80)
+
+
+def clv_holdout(frame: pl.DataFrame) -> go.Figure:
+    """Actual vs predicted mean repeat orders in the holdout per calibration-frequency bin."""
+    bins = frame.filter(pl.col("frequency_bin") != "total")
+    x = [escape(b) for b in bins["frequency_bin"]]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=x, y=bins["actual_mean"].to_list(), name="actual", marker={"color": GREY},
+                         customdata=bins.select("customers", "actual_orders").rows(),
+                         hovertemplate="%{x} repeat orders in calibration: actual %{y:.2f} orders per customer "
+                                       "(%{customdata[1]} orders, %{customdata[0]} customers)<extra></extra>"))
+    fig.add_trace(go.Bar(x=x, y=bins["predicted_mean"].to_list(), name="predicted (BG/NBD)",
+                         marker={"color": BLUE}, customdata=bins.select("customers", "predicted_orders").rows(),
+                         hovertemplate="%{x} repeat orders in calibration: predicted %{y:.2f} orders per "
+                                       "customer (%{customdata[1]:.1f} orders, %{customdata[0]} customers)"
+                                       "<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title="repeat orders in the calibration period", type="category")
+    fig.update_yaxes(title="mean orders in the holdout")
+    return _layout(fig, "CLV holdout: actual vs predicted orders per customer")
+
+
+def topics(frame: pl.DataFrame, low_n: int = 30) -> go.Figure:
+    """Mentions per topic (survey and complaint, stacked) and the survey NPS impact of each topic
+    (grey when fewer than `low_n` commented responses mention it: too few to read)."""
+    labels = [escape(t) for t in frame["topic_label"]]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["mentions (texts that mention the topic)",
+                                                        "NPS impact: NPS with - without the topic (survey; grey: low sample)"])
+    share = frame.select("share_pct", "sentiment_mean", "negative_pct").rows()
+    for col, name, colour in (("survey_mentions", "survey comments", BLUE),
+                              ("complaint_mentions", "complaint descriptions", RED)):
+        fig.add_trace(go.Bar(y=labels, x=frame[col].to_list(), orientation="h", name=name,
+                             marker={"color": colour}, customdata=share,
+                             hovertemplate=f"%{{y}}: %{{x}} {name}<br>all texts: %{{customdata[0]:.1f}} % mention "
+                                           "it, mean sentiment %{customdata[1]:.2f}, negative "
+                                           "%{customdata[2]:.1f} %<extra></extra>"), row=1, col=1)
+    impact = frame["nps_impact"].to_list()
+    fig.add_trace(go.Bar(y=labels, x=impact, orientation="h", showlegend=False,
+                         marker={"color": [GREY if v is None or (n or 0) < low_n else RED if v < 0 else GREEN
+                                           for v, n in zip(impact, frame["nps_with_n"], strict=True)]},
+                         customdata=frame.select("nps_with", "nps_with_n", "nps_without", "nps_without_n").rows(),
+                         hovertemplate="%{y}: impact %{x:.1f}<br>NPS with %{customdata[0]:.1f} (n = "
+                                       "%{customdata[1]}), without %{customdata[2]:.1f} (n = %{customdata[3]})"
+                                       "<extra></extra>"), row=1, col=2)
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, "Topics by volume and NPS impact", height=max(320, 60 + 28 * frame.height), top=80)
+
+
+def sentiment_trend(frame: pl.DataFrame) -> go.Figure:
+    """Mean sentiment per month of survey comments and complaint descriptions, negative share in hover."""
+    fig = go.Figure()
+    for source, colour in (("survey", BLUE), ("complaint", RED)):
+        rows = frame.filter(pl.col("source") == source).sort("month")
+        if rows.height == 0:
+            continue
+        fig.add_trace(go.Scatter(
+            x=_months(rows), y=rows["sentiment_mean"].to_list(), mode="lines+markers", name=escape(source),
+            line={"color": colour}, customdata=rows.select("texts", "negative_pct", "positive_pct").rows(),
+            hovertemplate=f"{escape(source)} %{{x}}: mean sentiment %{{y:.2f}}<br>%{{customdata[0]}} texts, "
+                          "negative %{customdata[1]:.1f} %, positive %{customdata[2]:.1f} %<extra></extra>"))
+    fig.add_hline(y=0, line={"dash": "dot", "color": GREY})
+    fig.update_yaxes(title="mean sentiment (-1 .. 1)", range=[-1.05, 1.05])
+    return _layout(fig, "Sentiment of the texts, all sites (13 months)")

@@ -43,6 +43,7 @@ td.t,th.t{text-align:left}
 @media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)}}
 b.critical{color:#c53030}
 tr.critical td:first-child{color:#c53030;font-weight:600} tr.warning td:first-child{color:#b7791f;font-weight:600}
+tr.fail td:first-child{color:#c53030;font-weight:600}
 """
 
 
@@ -170,7 +171,7 @@ def render(data: ReportData) -> str:
                               "worse": "worse"}, digits={"better": 2, "worse": 2}, text=("feature", "category"))
           if data.kano.height else '<p class="note">no KANO answers yet</p>')
     parts.append(_section("drivers", "Drivers: ACSI model, SERVQUAL, KANO",
-                          f"<h3>ACSI model</h3>{drv}"
+                          f"<h3>ACSI model</h3>{drv}" + importance_html(data) + quality_table_html(data)
                           + _grid(f"<h3>SERVQUAL, {month}</h3>{sq}", f"<h3>KANO</h3>{kn}")))
 
     comp = (table(data.complaints, {"site_id": "site", "complainants": "complainants",
@@ -191,13 +192,15 @@ def render(data: ReportData) -> str:
                                digits={"mean_latest_nps": 2}, text=("customer_group",))
                        if data.recovery.height else '<p class="note">no service recovery figures this month</p>')))
     parts.append(_section("complaints", f"Complaints, {month}", comp))
-    parts.append(_section("customers", f"Customers (snapshot {data.snapshot_date or '–'})", customers_html(data)))
+    parts.append(_section("topics", "Voice of the customer: topics and sentiment", topics_html(data)))
+    parts.append(_section("customers", f"Customers (snapshot {data.snapshot_date or '–'})",
+                          customers_html(data) + holdout_html(data)))
     parts.append(_section("quality", f"Data quality, {data.business_date}", quality_html(data)))
 
     title = f"csi insight report {data.business_date}"
     nav = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in (
         ("kpis", "KPIs"), ("trends", "trends"), ("drivers", "drivers"), ("complaints", "complaints"),
-        ("customers", "customers"), ("quality", "data quality")))
+        ("topics", "topics"), ("customers", "customers"), ("quality", "data quality")))
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<style>{CSS % {"font": charts.FONT}}</style>'
@@ -205,6 +208,101 @@ def render(data: ReportData) -> str:
             f'<header><h1>{escape(title)}</h1><p>business date {data.business_date}; latest month {month}; '
             f'figures from the warehouse marts; hover a chart for its numbers</p>{alerts_banner(data)}</header><nav>{nav}</nav>'
             f'{"".join(parts)}</body></html>')
+
+
+def importance_html(data: ReportData) -> str:
+    from csi.report import charts
+
+    if data.importance.height == 0:
+        return (f'<h3>Importance-performance</h3><p class="note" id="ipa-none">importance-performance not '
+                f'estimated yet: {escape(data.importance_status)}</p>')
+    return (f'<h3>Importance-performance, quarter {data.importance_quarter}</h3>'
+            '<p class="note">equal: every response counts once; clv: each identified respondent weighted by the '
+            "customer's 365-day CLV. Work first on the significant drivers in <i>concentrate here</i> with the "
+            'largest impact (docs/acsi-model.md).</p>'
+            + _chart(charts.importance_performance(data.importance), "chart-ipa")
+            + table(data.importance, {"weighting": "weighting", "driver": "driver",
+                                      "total_effect_index": "total effect (importance)",
+                                      "total_effect_index_se": "se", "is_significant_index": "significant",
+                                      "performance": "performance", "impact_5pt": "impact of +5 points",
+                                      "total_effect_loyalty": "total effect on loyalty", "quadrant": "quadrant",
+                                      "n": "n", "weight_sum": "weight sum"},
+                    digits={"total_effect_index": 3, "total_effect_index_se": 3, "impact_5pt": 2,
+                            "total_effect_loyalty": 3, "weight_sum": 0},
+                    text=("weighting", "driver", "quadrant")))
+
+
+def quality_table_html(data: ReportData) -> str:
+    if data.quality.height == 0:
+        return ('<h3>Measurement quality</h3><p class="note" id="quality-none">measurement quality not '
+                'estimated yet (no estimated quarter)</p>')
+    counts = data.quality["worst"].value_counts()
+    count = dict(zip(counts["worst"], counts["count"], strict=True))
+    return (f'<h3>Measurement quality, quarter {data.quality_quarter}</h3>'
+            f'<p class="note">{count.get("fail", 0)} failed, {count.get("warning", 0)} warnings of '
+            f'{data.quality.height} statistics (METRICS 11 thresholds, all sites, both weightings); read it before '
+            'the drivers: a construct that fails reliability or discriminant validity (HTMT) is not distinct '
+            'enough to act on.</p>'
+            + quality_rows(data.quality.filter(pl.col("worst").is_in(["fail", "warning"])))
+            + f'<details><summary>all {data.quality.height} statistics</summary>{quality_rows(data.quality)}</details>')
+
+
+def quality_rows(frame: pl.DataFrame) -> str:
+    return table(frame, {"kind": "statistic", "subject": "construct / item / pair / path",
+                         "estimate_equal": "equal", "flag_equal": "flag", "estimate_clv": "clv",
+                         "flag_clv": "flag (clv)", "note_equal": "note"},
+                 digits={"estimate_equal": 3, "estimate_clv": 3},
+                 text=("kind", "subject", "flag_equal", "flag_clv", "note_equal"), row_class="worst")
+
+
+def holdout_html(data: ReportData) -> str:
+    from csi.report import charts
+
+    if data.holdout.height == 0:
+        return ('<h3>CLV holdout validation</h3><p class="note" id="holdout-none">CLV holdout validation: '
+                'no data yet (no as-of date a whole holdout after the first order)</p>')
+    total = data.holdout.filter(pl.col("frequency_bin") == "total").row(0, named=True) \
+        if "total" in data.holdout["frequency_bin"] else data.holdout.row(0, named=True)
+    head = (f'<h3>CLV holdout validation, as of {data.holdout_date}</h3><p class="note">BG/NBD fitted on the '
+            f'orders up to {total["calibration_end"]}, predicting the {total["holdout_days"]} days after it; '
+            f'fit status {escape(str(total["status"]))}.</p>')
+    rows = table(data.holdout, {"frequency_bin": "calibration repeat orders", "customers": "customers",
+                                "actual_mean": "actual mean", "predicted_mean": "predicted mean",
+                                "actual_orders": "actual orders", "predicted_orders": "predicted orders",
+                                "mae": "MAE", "rmse": "RMSE"},
+                 digits={"actual_mean": 2, "predicted_mean": 2, "mae": 2, "rmse": 2}, text=("frequency_bin",))
+    if data.holdout["predicted_mean"].is_null().all():
+        return head + '<p class="note" id="holdout-none">no prediction to compare (the calibration fit did not ' \
+                      'converge)</p>' + rows
+    return head + _grid(_chart(charts.clv_holdout(data.holdout), "chart-clv-holdout"), rows)
+
+
+def topics_html(data: ReportData) -> str:
+    from csi.report import charts
+
+    if data.topics.height == 0 or data.topic_months is None:
+        return '<p class="note" id="topics-none">no topics yet (no texts analysed)</p>'
+    first, last = (m.strftime("%Y-%m") for m in data.topic_months)
+    labels = dict(zip(data.topics["topic_id"], data.topics["topic_label"], strict=True))
+    ex = data.examples.with_columns(topic=pl.col("topic_id").replace_strict(labels, default=pl.col("topic_id"))) \
+        if data.examples.height else data.examples
+    trend = (_chart(charts.sentiment_trend(data.sentiment), "chart-sentiment")
+             if data.sentiment.height else '<p class="note">no texts in the 13 months</p>')
+    return "".join([
+        f'<p class="note">survey comments and complaint descriptions, all sites, {first} .. {last} pooled; '
+        'NPS impact: the NPS of the responses whose comment mentions the topic minus that of the other '
+        'commented responses (docs/voice-of-customer.md).</p>',
+        _chart(charts.topics(data.topics, data.low_sample_n), "chart-topics"),
+        table(data.topics, {"topic_label": "topic", "survey_mentions": "survey", "complaint_mentions": "complaints",
+                            "share_pct": "share of texts %", "sentiment_mean": "mean sentiment",
+                            "negative_pct": "negative %", "nps_with": "NPS with", "nps_with_n": "n with",
+                            "nps_without": "NPS without", "nps_without_n": "n without", "nps_impact": "NPS impact"},
+              digits={"sentiment_mean": 2}, text=("topic_label",)),
+        _grid(trend, f"<h3>Example texts (the most negative per topic, {first} .. {last})</h3>"
+              + table(ex, {"topic": "topic", "source": "source", "site_id": "site", "written_date": "date",
+                           "sentiment": "sentiment", "content": "text"},
+                      digits={"sentiment": 2}, text=("topic", "source", "site_id", "written_date", "content"))),
+    ])
 
 
 def customers_html(data: ReportData) -> str:
