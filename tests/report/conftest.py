@@ -124,3 +124,55 @@ def dump_dom(chromium: str, page: Path, tmp: Path) -> str:
         capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
+
+
+INSIGHT_DATE = date(2026, 4, 30)
+
+
+@pytest.fixture
+def insight_marts(blank):
+    """`blank` holding one successful run (2026-04-30) and a small filled row set of each insight mart:
+    drivers under both weightings, measurement quality, a converged CLV holdout, topics and texts."""
+    return _fill_insights(blank)
+
+
+@pytest.fixture
+def insight_marts_on(blank_on):
+    """`insight_marts` on DuckDB and on PostgreSQL (skipped without CSI_TEST_PG_URL)."""
+    return _fill_insights(blank_on)
+
+
+def _fill_insights(blank):
+    d, q = INSIGHT_DATE, date(2026, 4, 1)
+    blank.put("ops_pipeline_run", [{"run_id": "r1", "business_date": d, "status": "success",
+                                    "input_fingerprint": "x", "started_at": datetime(2026, 5, 1, 2)}])
+    cell = {"quarter": q, "site_id": "ALL", "model_name": "acsi", "status": "ok", "n": 150}
+    blank.put("mart_driver_importance", [
+        {**cell, "weighting": w, "driver": drv, "total_effect_index": te, "performance": perf, "quadrant": quad,
+         "impact_5pt": 5 * te, "total_effect_index_se": 0.05, "is_significant_index": True}
+        for w, drv, te, perf, quad in (("equal", "PQ", 0.6, 70.0, "concentrate_here"),
+                                       ("equal", "EXP", 0.2, 80.0, "possible_overkill"),
+                                       ("clv", "PQ", 0.5, 72.0, "keep_up"), ("clv", "EXP", 0.3, 70.0, "low_priority"))])
+    blank.put("mart_pls_quality", [
+        {**cell, "weighting": w, "kind": "htmt", "from_construct": "PQ", "to_construct": "SAT",
+         "estimate": e, "flag": f} for w, e, f in (("equal", 0.93, "fail"), ("clv", 0.80, "ok"))])
+    hold = {"as_of_date": d, "calibration_end": date(2026, 1, 30), "holdout_days": 90, "status": "converged"}
+    blank.put("mart_clv_validation", [
+        {**hold, "frequency_bin": b, "customers": c, "actual_mean": a, "predicted_mean": p, "actual_orders": o,
+         "predicted_orders": po} for b, c, a, p, o, po in (("0", 10, 0.3, 0.25, 3, 2.5), ("1", 5, 0.8, 0.9, 4, 4.5),
+                                                            ("total", 15, 0.47, 0.47, 7, 7.0))])
+    blank.put("mart_topics_monthly", [
+        {"month": date(2026, 4, 1), "site_id": "ALL", "source": "survey", "topic_id": t, "topic_label": label,
+         "texts": 10, "mentions": m, "sentiment_sum": s, "negative_count": neg, "nps_with_n": m,
+         "nps_with_promoters": 0, "nps_with_detractors": m, "nps_without_n": 10 - m, "nps_without_promoters": 3,
+         "nps_without_detractors": 1} for t, label, m, s, neg in (("delivery", "送货 <Delivery>", 4, -2.0, 3),
+                                                                  ("payment", "Payment", 1, 0.5, 0))])
+    text = {"source": "survey", "site_id": "SH01", "language": "zh", "topics": "delivery", "topic_count": 1}
+    blank.put("fct_text", [
+        {**text, "text_id": "t1", "written_at": datetime(2026, 4, 3, 9), "written_date": date(2026, 4, 3),
+         "content": "<script>alert(1)</script>送货太慢", "sentiment": -0.8, "sentiment_label": "negative"},
+        {**text, "text_id": "t2", "written_at": datetime(2026, 3, 3, 9), "written_date": date(2026, 3, 3),
+         "content": "fast", "sentiment": 0.6, "sentiment_label": "positive"}])
+    blank.put("fct_text_topic", [{"text_id": "t1", "topic_id": "delivery", "source": "survey", "site_id": "SH01",
+                                  "written_date": date(2026, 4, 3), "sentiment_label": "negative"}])
+    return blank

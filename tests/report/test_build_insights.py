@@ -188,3 +188,83 @@ def test_every_insight_section_degrades_without_its_mart(blank):
         assert (frame.height, quarter, status) == (0, None, "no driver-importance mart yet")
         assert build.quality(tx, d)[1] is None and build.quality(tx, d)[0].height == 0
         assert build.holdout(tx, d)[1] is None and build.topics(tx, d)[1] is None
+
+
+def test_insight_charts_carry_their_numbers_and_escape_labels():
+    import polars as pl
+
+    from csi.report import charts
+
+    ipa = pl.DataFrame({
+        "weighting": ["equal", "equal", "clv"], "driver": ["PQ", "<b>EXP</b>", "PQ"],
+        "performance": [80.0, 60.0, 90.0], "total_effect_index": [0.6, 0.2, 0.5],
+        "quadrant": ["keep_up", "low_priority", "keep_up"], "impact_5pt": [3.0, 1.0, 2.5],
+        "total_effect_index_se": [0.1, 0.1, 0.2], "is_significant_index": [True, True, True], "n": [150, 150, 90],
+        "performance_mean": [70.0, 70.0, 90.0], "importance_mean": [0.4, 0.4, 0.5]})
+    fig = charts.importance_performance(ipa)
+    equal, clv = fig.data
+    assert list(equal.x) == [80.0, 60.0] and list(equal.y) == [0.6, 0.2] and list(clv.x) == [90.0]
+    assert list(equal.text) == ["PQ", "&lt;b&gt;EXP&lt;/b&gt;"]
+    assert list(equal.marker.color) == [charts.GREEN, charts.GREY]
+    # the quadrant lines of each panel cross at its means
+    assert len(fig.layout.shapes) == 4
+    assert {s.x0 for s in fig.layout.shapes if s.x0 == s.x1} == {70.0, 90.0}
+    assert {s.y0 for s in fig.layout.shapes if s.y0 == s.y1} == {0.4, 0.5}
+    assert "impact of +5 points" in equal.hovertemplate
+
+    hold = pl.DataFrame({"frequency_bin": ["0", "7+", "total"], "customers": [10, 2, 12],
+                         "actual_mean": [0.3, 5.0, 1.1], "predicted_mean": [0.25, 4.5, 0.96],
+                         "actual_orders": [3, 10, 13], "predicted_orders": [2.5, 9.0, 11.5]})
+    actual, predicted = charts.clv_holdout(hold).data
+    assert list(actual.x) == ["0", "7+"] and list(actual.y) == [0.3, 5.0] and list(predicted.y) == [0.25, 4.5]
+    assert [list(c) for c in predicted.customdata] == [[10, 2.5], [2, 9.0]]
+
+    top = pl.DataFrame({"topic_label": ["Delivery", "付款 & <i>"], "survey_mentions": [5, 1],
+                        "complaint_mentions": [5, 0], "share_pct": [40.0, 4.0], "sentiment_mean": [-0.55, 0.5],
+                        "negative_pct": [90.0, 0.0], "nps_impact": [-66.7, 94.7], "nps_with": [-40.0, 100.0],
+                        "nps_with_n": [50, 1], "nps_without": [26.7, 5.3], "nps_without_n": [15, 19]})
+    survey, complaint, impact = charts.topics(top, low_n=30).data
+    assert list(survey.y) == ["Delivery", "付款 &amp; &lt;i&gt;"] and list(survey.x) == [5, 1]
+    assert list(complaint.x) == [5, 0] and list(impact.x) == [-66.7, 94.7]
+    # Delivery: 50 responses mention it, negative impact -> red; the other: 1 < 30 -> grey (low sample)
+    assert list(impact.marker.color) == [charts.RED, charts.GREY]
+
+    trend = pl.DataFrame({"month": [date(2026, 2, 1), date(2026, 3, 1)], "source": ["survey", "survey"],
+                          "texts": [4, 3], "sentiment_mean": [0.2, -0.1], "negative_pct": [25.0, 66.7],
+                          "positive_pct": [50.0, 33.3]})
+    (line,) = charts.sentiment_trend(trend).data
+    assert list(line.x) == ["2026-02", "2026-03"] and list(line.y) == [0.2, -0.1]
+
+
+def test_the_page_shows_the_insight_sections_and_escapes_their_text(insight_marts_on):
+    from csi.report.render import render
+
+    with insight_marts_on.warehouse.transaction() as tx:
+        data = build.load(tx)
+    # t1 of April is the delivery example; the sentiment trend counts t2 (March) and t1 (April)
+    assert data.examples.select("topic_id", "sentiment").rows() == [("delivery", -0.8)]
+    assert data.sentiment.select("month", "texts", "negative_pct").rows() == [(date(2026, 3, 1), 1, 0.0),
+                                                                              (date(2026, 4, 1), 1, 100.0)]
+    assert data.importance_quarter == date(2026, 4, 1) and data.holdout_date == date(2026, 4, 30)
+    assert data.topic_months == (date(2026, 2, 1), date(2026, 4, 1))
+    html = render(data)
+    for chart in ("chart-ipa", "chart-clv-holdout", "chart-topics", "chart-sentiment"):
+        assert f'data-chart="{chart}"' in html
+    assert "1 failed, 0 warnings of 1 statistics" in html
+    assert '<tr class="fail"><td class="t">htmt</td><td class="t">PQ – SAT</td><td class="">0.930</td>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;送货太慢" in html and "<script>alert(1)" not in html
+    assert "送货 &lt;Delivery&gt;" in html
+
+
+def test_the_page_says_when_the_insight_marts_are_empty(blank):
+    from csi.report.render import render
+
+    blank.put("ops_pipeline_run", [{"run_id": "r1", "business_date": date(2026, 3, 5), "status": "success",
+                                    "input_fingerprint": "x", "started_at": datetime(2026, 3, 6, 2)}])
+    with blank.warehouse.transaction() as tx:
+        html = render(build.load(tx))
+    assert "importance-performance not estimated yet: no quarter estimated yet" in html
+    assert "measurement quality not estimated yet (no estimated quarter)" in html
+    assert "CLV holdout validation: no data yet" in html
+    assert "no topics yet (no texts analysed)" in html
+    assert "chart-ipa" not in html and "chart-topics" not in html

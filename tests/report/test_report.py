@@ -12,9 +12,11 @@ from csi.report.render import write_report
 from tests.conftest import read_table
 from tests.report.conftest import LAST, dump_dom
 
-# on the small warehouse (seed 7): no ACSI model (12 complete responses < 100), no backtest (45 days)
+# on the small warehouse (seed 7): no ACSI model (12 complete responses < 100) and so no importance-
+# performance or quality, no backtest (45 days), a CLV holdout whose calibration fit is degenerate
 CHARTS = {"chart-trends", "chart-movers", "chart-servqual", "chart-kano", "chart-complaints", "chart-recovery",
-          "chart-tiers", "chart-whale", "chart-churn", "chart-loads"}
+          "chart-tiers", "chart-whale", "chart-churn", "chart-loads", "chart-topics", "chart-sentiment"}
+INSIGHT_CHARTS = {"chart-ipa", "chart-clv-holdout", "chart-topics", "chart-sentiment"}
 PLOTLY_SCRIPT = re.compile(r"<script type=\"text/javascript\">/\*\*\s*\* plotly\.js v.*?</script>", re.S)
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I)
 
@@ -141,7 +143,24 @@ def test_chromium_offline_renders_every_chart_and_the_headline_nps(report_env, c
     assert parsed.kpi[("nps", "ALL")] == f"{month['nps'][0]:.1f}"
     assert parsed.kpi[("csat_top2_pct", "ALL")] == f"{month['csat_top2_pct'][0]:.1f}"
     assert "ACSI model not estimated: too_few_responses" in dom
+    assert "importance-performance not estimated yet: too_few_responses" in dom
+    assert "measurement quality not estimated yet" in dom
+    assert "no prediction to compare (the calibration fit did not converge)" in dom
     assert ">Alerts</h3>" in dom
+
+
+def test_chromium_renders_the_insight_charts_of_hand_made_marts(insight_marts, chromium, tmp_path):
+    from csi.report import build
+    from csi.report.render import render
+
+    with insight_marts.warehouse.transaction() as tx:
+        page = render(build.load(tx))
+    path = tmp_path / "insights.html"
+    path.write_text(page, encoding="utf-8")
+    parsed = _Charts()
+    parsed.feed(dump_dom(chromium, path, tmp_path))
+    assert set(parsed.svgs) == INSIGHT_CHARTS | {"chart-loads"}  # the data-quality chart is always drawn
+    assert {c for c, n in parsed.svgs.items() if n == 0} == set()
 
 
 def test_the_run_does_not_import_plotly_until_it_writes_a_report():
