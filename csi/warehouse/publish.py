@@ -46,6 +46,7 @@ from csi.warehouse.engine import ANY_TABLE, CHANGES_TABLE, Warehouse, WarehouseE
 log = logging.getLogger(__name__)
 STORAGE_VERSION = "v1.0.0"
 SPARE = "csi_publish"  # the attach name of the file being written
+WHOLE_COPY_MIN_ROWS = 100_000  # below this either way takes a moment: always update in place
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def _write_spare(duck, target: Path) -> Published:
     lineage, versions = table_versions(duck)
     spare = _spare(target)
     manifest = _read_manifest(spare)
-    reason = _why_whole(manifest, lineage, versions)
+    reason = _why_whole(manifest, lineage, versions) or _cheaper_whole(duck, source, versions, manifest)
     if reason is None:
         try:
             duck.execute(f"ATTACH {_literal(spare)} AS {SPARE}")
@@ -169,6 +170,20 @@ def _why_whole(manifest: dict | None, lineage: int, versions: dict[str, int]) ->
         return "the spare copy was made from another warehouse"
     if ANY_TABLE in versions and versions[ANY_TABLE] != manifest["versions"].get(ANY_TABLE):
         return "a write the change journal could not name"
+    return None
+
+
+def _cheaper_whole(duck, source: str, versions: dict[str, int], manifest: dict) -> str | None:
+    """Measured (docs/warehouse.md): an update reads every row of the written tables on both
+    sides and writes the differing ones, a whole copy writes every row once; when the written
+    tables hold more than half the rows, the whole copy is the cheaper one."""
+    rows = duck.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = $1 "
+                        "AND schema_name = 'main' AND NOT temporary AND table_name <> $2",
+                        [source, CHANGES_TABLE]).fetchall()
+    total = sum(n for _, n in rows)
+    written = sum(n for t, n in rows if versions.get(t.lower()) != manifest["versions"].get(t.lower()))
+    if total > WHOLE_COPY_MIN_ROWS and 2 * written > total:
+        return f"the written tables hold {written} of {total} rows: a whole copy is cheaper"
     return None
 
 

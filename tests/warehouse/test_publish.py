@@ -220,6 +220,26 @@ def test_a_written_table_gets_only_its_differing_rows(env):
     assert_copy_equals_working(done.path)
 
 
+def test_a_change_to_most_of_the_rows_is_published_as_a_whole_copy(env):
+    fresh_schema()
+    settings = load_settings()
+    wh = Warehouse(settings.url)
+    with wh.transaction() as tx:  # 150,000 dates: the one big table
+        tx.execute("INSERT INTO dim_date SELECT d, year(d), quarter(d), month(d), d, d, 1, 1, false "
+                   "FROM (SELECT DATE '1700-01-01' + CAST(i AS INTEGER) AS d FROM range(150000) t(i))")
+    publish_changes(settings)
+    publish_changes(settings)
+    add_site("S1")  # 1 of 150,001 rows written: updated in place
+    small = publish_changes(settings)
+    assert (small.is_whole_copy, small.tables, small.rows) == (False, ("dim_site",), 1)
+    with wh.transaction() as tx:
+        tx.execute("UPDATE dim_date SET iso_week = 2")
+    wh.dispose()
+    big = publish_changes(settings)  # written since this spare: dim_date (150,000 rows) and dim_site (1)
+    assert big.is_whole_copy and big.reason.startswith("the written tables hold")
+    assert_copy_equals_working(big.path)
+
+
 def test_a_reader_holding_the_spare_forces_a_whole_copy_and_keeps_its_snapshot(env):
     fresh_schema()
     settings = load_settings()
