@@ -40,6 +40,7 @@ def targets(r: dict) -> list[dict]:
 
 
 RUN_PHASES = ("plan", "stage", "load", "refresh", "checks", "publish", "finish")
+IN_REFRESH = ("facts_rebuild", "texts")  # timed apart, run inside the refresh
 
 
 def gap(r: dict) -> dict | None:
@@ -61,6 +62,7 @@ def gap(r: dict) -> dict | None:
         "checks (Great Expectations, reconciliation)": s.get("backfill.checks", 0.0),
         "publish (read-only copy)": s.get("backfill.publish", 0.0) + s.get("backfill.finish", 0.0),
         "ACSI PLS model (not SQL)": s.get("backfill.marts.acsi_model", 0.0),
+        "text analysis (fct_text: language, topics, sentiment; not SQL)": s.get("backfill.texts", 0.0),
         f"customer snapshots beyond one ({r.get('backfill', {}).get('customer_snapshots')} dates; "
         "families' time minus the nightly's one)": max(0.0, s.get("backfill.marts.customers", 0.0) - one_snapshot),
     }
@@ -152,8 +154,9 @@ def _run_table(r: dict, run: str) -> list[str]:
     total = ph[run]["seconds"]
     out = [f"| {run} phase | wall s | share | peak RSS MiB |", "|---|---:|---:|---:|"]
     for label, v in ph.items():
-        if label.startswith(f"{run}.") and (label.split(".")[1] in RUN_PHASES or label.count(".") >= 2):
-            depth = label.count(".") - 1
+        name = label.removeprefix(f"{run}.")
+        if label.startswith(f"{run}.") and (name in RUN_PHASES or name in IN_REFRESH or label.count(".") >= 2):
+            depth = label.count(".") - 1 + (name in IN_REFRESH)
             out.append(f"| {'&nbsp;&nbsp;' * depth}{label.removeprefix(run + '.')} | {_f(v['seconds'])} | "
                        f"{100 * v['seconds'] / total:.1f} % | {_f(v['peak_rss_mib'], 0)} |")
     out.append(f"| **{run} total** | **{_f(total)}** | 100 % | {_f(ph[run]['peak_rss_mib'], 0)} |")

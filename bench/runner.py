@@ -60,8 +60,9 @@ def instrumented(meter: Meter, prefix: str):
     marts_mod.MART_FAMILIES[:] = [
         replace(f, refresh=_timed(meter, f"{prefix}.marts.{f.name}", f.refresh)) for f in saved[2]]
     checkpoint._context = _timed(meter, f"{prefix}.checks.setup_context", saved[4])
-    texts = refresh_mod.refresh_texts  # fct_text of the rebuilt facts (docs/voice-of-customer.md)
-    refresh_mod.refresh_texts = _timed(meter, f"{prefix}.texts", texts)
+    texts = getattr(refresh_mod, "refresh_texts", None)  # fct_text of the rebuilt facts (docs/voice-of-customer.md)
+    if texts is not None:
+        refresh_mod.refresh_texts = _timed(meter, f"{prefix}.texts", texts)
     try:
         yield
     finally:
@@ -69,7 +70,8 @@ def instrumented(meter: Meter, prefix: str):
         marts_mod.MART_FAMILIES[:] = saved[2]
         refresh_mod.rebuild_pending_facts = saved[3]
         checkpoint._context = saved[4]
-        refresh_mod.refresh_texts = texts
+        if texts is not None:
+            refresh_mod.refresh_texts = texts
 
 
 def process(meter: Meter, settings, dates: list[date], prefix: str, profile=None) -> dict:
