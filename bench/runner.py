@@ -17,6 +17,7 @@ fresh worker process) are measured apart by `prefect_costs` and `fresh_imports`.
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -184,4 +185,5 @@ def prefect_costs(meter: Meter) -> dict:
         out["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
     finally:
         server.stop()
+        shutil.rmtree(home, ignore_errors=True)
     return out
