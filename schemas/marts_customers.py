@@ -65,6 +65,10 @@ class MartClvModel(pa.DataFrameModel):
     n_customers: pl.Int64 = pa.Field(ge=0)
     converged: pl.Boolean
     status: pl.String
+    r_se: pl.Float64 = _n(ge=0)
+    alpha_se: pl.Float64 = _n(ge=0)
+    a_se: pl.Float64 = _n(ge=0)
+    b_se: pl.Float64 = _n(ge=0)
 
     class Config:
         strict = True

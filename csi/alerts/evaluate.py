@@ -63,11 +63,12 @@ def current_alerts(tx: Tx, settings: Settings, enabled: list[str]) -> pl.DataFra
             frames.append(rules.backlog_growth(complaints, cfg.backlog_growth_pct, cfg.backlog_growth_min_open))
     if {"feed_missing", "quarantine_spike"} & set(enabled):
         counts = ", ".join(f"{s}_rows_read, {s}_rows_quarantined" for s in rules.SOURCES)
-        # the run that loaded each date: a later run replaced the earlier ones' rows
+        # the run whose rows each date holds: loaded, refreshed (this run: the alerts are evaluated
+        # after the checks, before the publish and `success`) or success; a load retires the others
         runs = tx.read(
             f"SELECT business_date, {counts} FROM (SELECT *, row_number() OVER (PARTITION BY business_date "
-            "ORDER BY finished_at DESC NULLS LAST, run_id DESC) AS rn FROM ops_pipeline_run "
-            "WHERE status = 'success') x WHERE rn = 1").lazy()
+            "ORDER BY started_at DESC, finished_at DESC NULLS LAST, run_id DESC) AS rn FROM ops_pipeline_run "
+            "WHERE status IN ('loaded', 'refreshed', 'success')) x WHERE rn = 1").lazy()
         if "feed_missing" in enabled:
             files = tx.read("SELECT DISTINCT drop_date, source FROM ops_ingested_file",
                             schema={"drop_date": pl.Date, "source": pl.String}).lazy()

@@ -82,7 +82,10 @@ def test_snapshot_by_hand():
             "p": [None, 2.0], "q": [None, 3.0], "v": [None, 10.0],
             "log_likelihood": [-10.0, -5.0], "n_customers": [3, 2], "converged": [True, True],
             "status": ["converged", "converged"],
-        }
+            # the fake models have no standard errors: null, as for a fit whose information is singular
+            "r_se": [None, None], "alpha_se": [None, None], "a_se": [None, None], "b_se": [None, None],
+        },
+        schema_overrides={c: pl.Float64 for c in ("r_se", "alpha_se", "a_se", "b_se")},
     )  # fmt: skip
     assert_frame_equal(models.collect(), expected_models)
 
