@@ -13,10 +13,10 @@ from datetime import date
 import pytest
 
 from csi.pipeline import steps
-from csi.settings import load_settings
 from tests.conftest import read_table, table_digest, write_csv
 from tests.pipeline import landing
-from tests.pipeline.landing import DATES, RUN_AT
+from tests.pipeline.landing import DATES
+from tests.pipeline.runs import run_dates
 from tests.warehouse.backends import BACKENDS, fresh_url
 
 COMPARED = ("fct_sales", "fct_survey_answer", "fct_survey_response", "fct_complaint", "stg_sales_line",
@@ -36,18 +36,6 @@ def env(env, request, monkeypatch, tmp_path):
         url = fresh()
         monkeypatch.setenv("CSI_WAREHOUSE_URL", url)
         yield {**env, "url": url, "fresh": fresh, "backend": request.param}
-
-
-def run_dates(dates):
-    settings = load_settings()
-    wh = steps.open_warehouse(settings)
-    plan = steps.plan(wh, settings, dates, force=True)
-    run_ids = []
-    for d in plan.todo:
-        summary = steps.stage(settings, d, RUN_AT, plan.duplicates[d], plan.files[d])
-        run_ids.append(steps.load(wh, settings, summary, RUN_AT, 0.0).run_id)
-    steps.refresh_marts(wh, settings, run_ids)
-    wh.dispose()
 
 
 def digests(url):
@@ -111,7 +99,7 @@ def test_reconciliation_rows_read_equal_loaded_plus_quarantined(env):
 CRASH = textwrap.dedent("""
     import os, signal
     from csi.pipeline import {module} as loader
-    from tests.pipeline.test_load import run_dates
+    from tests.pipeline.runs import run_dates
     from tests.pipeline.landing import DATES
     original = loader.{hook}
     calls = []

@@ -12,31 +12,16 @@ import shutil
 
 import pytest
 
-from csi.pipeline import steps
-from csi.settings import load_settings
 from csi.warehouse.tables import TABLES
 from tests.conftest import read_table, table_digest, write_csv
 from tests.pipeline import landing
-from tests.pipeline.landing import DATES, RUN_AT
+from tests.pipeline.landing import DATES
+from tests.pipeline.runs import run_dates
 
 COMPARED = [d.name for d in TABLES if d.layer in ("dim", "fct", "stg", "mart")] + ["ops_quarantine",
                                                                                   "ops_ingested_file"]
 D1, D2, D3 = (f"dt={d.isoformat()}" for d in DATES)
 EXTRA = landing.SALES_HEADER + "O9,1,sale,C3,S2,app,2026-01-29 12:00:00,服装,1,50,0,50,20,CNY\n"
-
-
-def run_dates(dates) -> list:
-    """plan, stage, load and refresh `dates` as one run; the dates the plan ran."""
-    settings = load_settings()
-    wh = steps.open_warehouse(settings)
-    plan = steps.plan(wh, settings, dates, force=True)
-    run_ids = []
-    for d in plan.todo:
-        summary = steps.stage(settings, d, RUN_AT, plan.duplicates[d], plan.files[d])
-        run_ids.append(steps.load(wh, settings, summary, RUN_AT, 0.0).run_id)
-    steps.refresh_marts(wh, settings, run_ids)
-    wh.dispose()
-    return plan.todo
 
 
 def digests(url: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables import TABLES
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES
-from tests.pipeline.test_load import run_dates
+from tests.pipeline.runs import run_dates
 from tests.warehouse.backends import fresh_url, pg_admin_url
 
 COMPARED = [t for t in TABLES if t.layer in ("dim", "fct", "stg", "mart") or t.name == "ops_quarantine"]

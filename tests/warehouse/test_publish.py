@@ -15,7 +15,7 @@ from csi.warehouse.engine import ANY_TABLE, Warehouse, note_written
 from csi.warehouse.publish import generation_files, publish, publish_changes, publish_target
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES
-from tests.pipeline.test_load import run_dates
+from tests.pipeline.runs import run_dates
 
 READ = ("import duckdb, sys\n"
         "con = duckdb.connect(sys.argv[1], read_only=True)\n"

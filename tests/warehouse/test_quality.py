@@ -12,7 +12,7 @@ from csi.settings import load_settings
 from csi.warehouse.engine import Warehouse
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES
-from tests.pipeline.test_load import run_dates
+from tests.pipeline.runs import run_dates
 
 
 def test_clean_warehouse_passes_and_writes_data_docs(wh_env, tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from csi.warehouse.engine import Warehouse, WarehouseError
 from tests.conftest import read_table, write_csv
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES
-from tests.pipeline.test_load import run_dates
+from tests.pipeline.runs import run_dates
 from tests.warehouse.backends import pg_admin_url
 
 HOSTILE = "'); DROP TABLE fct_sales; --"
