@@ -22,7 +22,9 @@ _QUERY = re.compile(rf"(?P<key>(?:^|[?&;])(?:{_KEYS})=)(?P<value>[^&;#\s'\"]*)",
 def mask_url(url: str) -> str:
     """The URL with the password of its user info and every secret query parameter replaced by ***."""
     masked = _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@" if m["pw"] else m[0], url)
-    return _QUERY.sub(lambda m: f"{m['key']}{MASK}" if m["value"] else m[0], masked)
+    # a value already masked stays as it is: masking twice must not eat what follows `***`
+    return _QUERY.sub(lambda m: f"{m['key']}{MASK}" if m["value"] and not m["value"].startswith(MASK) else m[0],
+                      masked)
 
 
 def secrets_of(url: str) -> list[str]:

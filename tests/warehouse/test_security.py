@@ -63,3 +63,16 @@ def test_hostile_customer_id_is_loaded_as_text(wh_env):
     assert sales.rows() == [("X1", HOSTILE), ("X2", "C2")]
     customers = read_table(wh_env["url"], "SELECT customer_id FROM dim_customer ORDER BY 1")
     assert HOSTILE in customers["customer_id"].to_list()
+
+
+def test_masking_is_idempotent_and_covers_the_query_string():
+    from csi.secrets import mask_url
+
+    url = "postgresql+psycopg://bob:s3cr3t@db:5432/csi?password=qq1&sslmode=require"
+    once = mask_url(url)
+    assert once == "postgresql+psycopg://bob:***@db:5432/csi?password=***&sslmode=require"
+    assert mask_url(once) == once
+    last = mask_url("postgresql+psycopg://db/csi?sslmode=require&password=qq1")
+    assert last == "postgresql+psycopg://db/csi?sslmode=require&password=***"
+    message = f"csi: error: CSI_WAREHOUSE_URL={last}: unsupported"
+    assert mask_url(message) == message  # nothing after the mask is eaten on a second pass
