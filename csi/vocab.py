@@ -44,6 +44,13 @@ BACKTEST_BANDS = (ALL_BANDS, *RISK_BANDS)
 # rows as interrupted (unfinished) or replaced (a success), csi/pipeline/steps.py; running and skipped
 # are kept by warehouses of earlier versions (v_pipeline_runs still spells them out)
 RUN_STATUSES = ("loaded", "refreshed", "success", "failed", "interrupted", "replaced", "running", "skipped")
+RUN_UNFINISHED = ("loaded", "refreshed")  # rows in, checks and publish pending: the next run finishes them
+RUN_HOLDS_ROWS = (*RUN_UNFINISHED, "success")  # the run whose rows the date holds (at most one per date)
+
+
+def sql_values(values: tuple[str, ...]) -> str:
+    """Our own vocabulary as the body of a SQL IN (...) list: never data."""
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 # ops_ingested_file.status (meanings: the column's comment in csi/warehouse/tables_ops.py)
 FILE_STATUSES = ("ingested", "duplicate", "unreadable", "unsupported", "refused", "quarantined")

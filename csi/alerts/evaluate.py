@@ -20,6 +20,7 @@ import polars as pl
 from csi.alerts.notify import notify
 from csi.clock import business_now
 from csi.settings import Settings
+from csi.vocab import RUN_HOLDS_ROWS, sql_values
 from csi.warehouse import tables_marts_satisfaction as sat
 from csi.warehouse.engine import Tx, Warehouse
 from csi.warehouse.tables_alerts import MART_ALERTS
@@ -68,7 +69,7 @@ def current_alerts(tx: Tx, settings: Settings, enabled: list[str]) -> pl.DataFra
         runs = tx.read(
             f"SELECT business_date, {counts} FROM (SELECT *, row_number() OVER (PARTITION BY business_date "
             "ORDER BY started_at DESC, finished_at DESC NULLS LAST, run_id DESC) AS rn FROM ops_pipeline_run "
-            "WHERE status IN ('loaded', 'refreshed', 'success')) x WHERE rn = 1").lazy()
+            f"WHERE status IN ({sql_values(RUN_HOLDS_ROWS)})) x WHERE rn = 1").lazy()
         if "feed_missing" in enabled:
             files = tx.read("SELECT DISTINCT drop_date, source FROM ops_ingested_file",
                             schema={"drop_date": pl.Date, "source": pl.String}).lazy()

@@ -32,7 +32,7 @@ def recorded_files(wh: Warehouse) -> pl.DataFrame:
             schema={"drop_date": pl.Date, "file_sha256": pl.String, "file_path": pl.String, "status": pl.String})
 
 
-def redelivered_dates(wh: Warehouse, files_by_date: dict[date, list[LandingFile]],
+def redelivered_dates(recorded: pl.DataFrame, files_by_date: dict[date, list[LandingFile]],
                       discover: Callable[[date], list[LandingFile] | None]) -> dict[date, list[LandingFile]]:
     """Recorded drops that must run again because running `files_by_date` changes who first
     delivered some content.
@@ -45,9 +45,9 @@ def redelivered_dates(wh: Warehouse, files_by_date: dict[date, list[LandingFile]
     it has no drop any more; it is then left as recorded)."""
     if not files_by_date:
         return {}
-    recorded: dict[date, list[tuple[str, str]]] = {}
-    for d, sha, path, _status in recorded_files(wh).iter_rows():
-        recorded.setdefault(d, []).append((path, sha))
+    by_date: dict[date, list[tuple[str, str]]] = {}
+    for d, sha, path, _status in recorded.iter_rows():
+        by_date.setdefault(d, []).append((path, sha))
     current = {d: [(f.rel_path, f.sha256) for f in _readable(files)] for d, files in files_by_date.items()}
 
     def first_deliveries(deliveries: dict[date, list[tuple[str, str]]]) -> dict[str, tuple[date, str]]:
@@ -58,25 +58,25 @@ def redelivered_dates(wh: Warehouse, files_by_date: dict[date, list[LandingFile]
                     first[sha] = (d, path)
         return first
 
-    before = first_deliveries(recorded)
+    before = first_deliveries(by_date)
     added: dict[date, list[LandingFile]] = {}
     while True:
-        after = first_deliveries({**{d: v for d, v in recorded.items() if d not in current}, **current})
+        after = first_deliveries({**{d: v for d, v in by_date.items() if d not in current}, **current})
         changed = {sha for sha in before.keys() | after.keys() if before.get(sha) != after.get(sha)}
-        new = sorted(d for d, items in recorded.items()
+        new = sorted(d for d, items in by_date.items()
                      if d not in current and any(sha in changed for _path, sha in items))
         if not new:
             return added
         for d in new:
             files = discover(d)
             if files is None:
-                current[d] = recorded[d]
+                current[d] = by_date[d]
             else:
                 current[d] = [(f.rel_path, f.sha256) for f in _readable(files)]
                 added[d] = files
 
 
-def plan_duplicates(wh: Warehouse, files_by_date: dict[date, list[LandingFile]]
+def plan_duplicates(recorded: pl.DataFrame, files_by_date: dict[date, list[LandingFile]]
                     ) -> dict[date, dict[str, str]]:
     """{date: {file path: path of the earlier file with the same content}} for the dates to run.
 
@@ -86,7 +86,7 @@ def plan_duplicates(wh: Warehouse, files_by_date: dict[date, list[LandingFile]]
     todo = sorted(files_by_date)
     if not todo:
         return {}
-    recorded = recorded_files(wh).filter((pl.col("status") == "ingested") & (pl.col("drop_date") < todo[-1]))
+    recorded = recorded.filter((pl.col("status") == "ingested") & (pl.col("drop_date") < todo[-1]))
     skip = set(todo)
     # every delivery in (date, path) order: recorded ones of untouched drops, then fresh ones
     deliveries = [(d, path, sha, False) for d, sha, path, _status in recorded.iter_rows() if d not in skip]

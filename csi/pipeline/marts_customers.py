@@ -21,6 +21,7 @@ import polars as pl
 
 from csi.pipeline.mart_writes import delete_from, replace_all, replace_from
 from csi.settings import Settings
+from csi.vocab import RUN_HOLDS_ROWS, sql_values
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_marts_customers as cm
 from csi.warehouse.engine import Tx
@@ -36,7 +37,7 @@ SNAPSHOT_MARTS = (cm.MART_CUSTOMER_VALUE, cm.MART_CLV_MODEL, cm.MART_WHALE_CURVE
 def snapshot_dates(tx: Tx, settings: Settings, since: date) -> list[date]:
     # every date whose drop is in the warehouse: loaded, refreshed (checks or publish pending) or done
     loaded = tx.read("SELECT DISTINCT business_date FROM ops_pipeline_run WHERE status IN "
-                     "('loaded', 'refreshed', 'success') AND business_date >= :s ORDER BY 1", {"s": since},
+                     f"({sql_values(RUN_HOLDS_ROWS)}) AND business_date >= :s ORDER BY 1", {"s": since},
                      {"business_date": pl.Date})
     dates = loaded["business_date"].to_list()
     if settings.customer_value.snapshot_cadence == "weekly":

@@ -31,16 +31,16 @@ from csi.faults import crash_point
 from csi.ingest import discover as landing
 from csi.ingest.discover import SOURCES, LandingError, LandingFile, fingerprint
 from csi.pipeline import load as loader
-from csi.pipeline.dedup import plan_duplicates, redelivered_dates
+from csi.pipeline.dedup import plan_duplicates, recorded_files, redelivered_dates
 from csi.pipeline.refresh import refresh
 from csi.pipeline.stage import StageSummary, stage_drop
 from csi.secrets import scrub
 from csi.settings import Settings
+from csi.vocab import RUN_HOLDS_ROWS, RUN_UNFINISHED, sql_values
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.engine import Warehouse
 
-UNFINISHED = ("loaded", "refreshed")
 FILE_COUNTS = {"ingested": "files_read", "duplicate": "files_duplicate", "unreadable": "files_unreadable",
                "unsupported": "files_unsupported", "refused": "files_refused", "quarantined": "files_quarantined"}
 
@@ -152,27 +152,30 @@ def plan(wh: Warehouse, settings: Settings, dates: list[date], force: bool, allo
         if not force and fp == fingerprint(result.files[d]):
             if status == "success":
                 continue
-            if status in UNFINISHED:  # loaded by a run that did not finish: finish it, do not reload
+            if status in RUN_UNFINISHED:  # loaded by a run that did not finish: finish it, do not reload
                 result.unfinished[d] = run_id
                 continue
         result.todo.append(d)
 
     def discover_more(d: date) -> list[LandingFile] | None:
+        if d in result.files:  # discovered above (a date of the run that was done or unfinished)
+            return result.files[d]
         try:
             return landing.discover(settings.landing_dir, d)
         except LandingError:
             return None
 
+    recorded = recorded_files(wh)  # read once: both decisions below need it
     # a file that now arrives in an earlier drop makes the later drop's copy a duplicate
     # (and one that left an earlier drop makes the later copy the original): re-run those
-    extra = redelivered_dates(wh, {d: result.files[d] for d in result.todo}, discover_more)
+    extra = redelivered_dates(recorded, {d: result.files[d] for d in result.todo}, discover_more)
     for d, files in extra.items():
         result.files[d] = files
         result.unfinished.pop(d, None)
     result.cascaded = sorted(extra)
     result.todo = sorted({*result.todo, *extra})
     result.dates = sorted({*result.dates, *extra})
-    result.duplicates = plan_duplicates(wh, {d: result.files[d] for d in result.todo})
+    result.duplicates = plan_duplicates(recorded, {d: result.files[d] for d in result.todo})
     result.has_pending_refresh = pending_refresh(wh)
     return result
 
@@ -217,7 +220,7 @@ def load(wh: Warehouse, settings: Settings, summary: StageSummary, started_at: d
         tx.execute(
             "UPDATE ops_pipeline_run SET status = CASE WHEN status = 'success' THEN 'replaced' "
             "ELSE 'interrupted' END, error = COALESCE(error, :e) WHERE business_date = :d "
-            "AND status IN ('loaded', 'refreshed', 'success')",
+            f"AND status IN ({sql_values(RUN_HOLDS_ROWS)})",
             {"d": business_date, "e": f"its rows were replaced by run {run_id}"})
         tx.insert(ops.OPS_PIPELINE_RUN, run_row(result, started_at, summary.input_fingerprint, by_status,
                                                 stage_seconds, time.perf_counter() - t0, settings.timezone))
@@ -242,13 +245,13 @@ def refresh_marts(wh: Warehouse, settings: Settings, run_ids: list[str]) -> dict
 def finish_runs(wh: Warehouse, settings: Settings, run_ids: list[str]) -> None:
     """Checks passed and the copy is published: the runs are a success."""
     with wh.transaction() as tx:
-        _set_status(tx, run_ids, "success", ("loaded", "refreshed"), settings.timezone)
+        _set_status(tx, run_ids, "success", RUN_UNFINISHED, settings.timezone)
 
 
 def fail_runs(wh: Warehouse, settings: Settings, run_ids: list[str], error: str) -> None:
     """Mark unfinished runs failed (a failed check or publish): a re-run redoes them."""
     with wh.transaction() as tx:
-        _set_status(tx, run_ids, "failed", UNFINISHED, settings.timezone, error=scrub(error, wh.url)[:2000])
+        _set_status(tx, run_ids, "failed", RUN_UNFINISHED, settings.timezone, error=scrub(error, wh.url)[:2000])
 
 
 def _set_status(tx, run_ids: list[str], status: str, from_states: tuple[str, ...], tz: str,

@@ -16,15 +16,15 @@ equal ops_pipeline_run.sales_rows_loaded (3 loaded, 2 staged)".
 
 from __future__ import annotations
 
+from csi.vocab import RUN_HOLDS_ROWS, sql_values
 from csi.warehouse.engine import Tx
 
 STAGING = {"sales": "stg_sales_line", "surveys": "stg_survey_answer", "complaints": "stg_complaint_version"}
-HOLDS_ROWS = ("loaded", "refreshed", "success")
 
 
 def reconcile(tx: Tx) -> list[str]:
     failures: list[str] = []
-    holds = ", ".join(f"'{s}'" for s in HOLDS_ROWS)
+    holds = sql_values(RUN_HOLDS_ROWS)
     for source, table in STAGING.items():
         frame = tx.read(
             f"SELECT r.business_date, r.loaded, COALESCE(s.staged, 0) AS staged FROM ("
