@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -166,6 +166,9 @@ class Settings(BaseSettings):
         None, description="read-only DuckDB copy for BI, replaced after each run "
         "(default: <warehouse>.read.duckdb next to the DuckDB warehouse; unused on PostgreSQL)")
     quality_checks: bool = Field(True, description="run the Great Expectations suites after every run")
+    quality_scope: Literal["changed", "all"] = Field(
+        "changed", description="'changed': a run checks only the tables and partitions it wrote "
+        "(`csi check` checks everything on demand); 'all': every run checks every table whole")
     work_dir: Path = Field(Path(".csi"), description="staging files, locks and Prefect-free scratch space")
     satisfaction: SatisfactionSettings = Field(default_factory=SatisfactionSettings)
     complaints: ComplaintSettings = Field(default_factory=ComplaintSettings)
