@@ -4,7 +4,7 @@ Follows flows/pipeline.py's run policy step by step: plan -> stage every date ->
 load every date in order -> refresh_marts(run_ids) -> check_quality -> publish ->
 finish_runs, so the bench measures what a real run does (staging here is
 sequential: the flow stages dates in parallel threads). Inside staging the landing
-read and csi.quarantine.validate are timed by wrapping the names stage.py
+read and csi.validation.validate are timed by wrapping the names stage.py
 imported; the fact rebuild and every mart family likewise; the checks are split
 into set-up (the Great Expectations import, paid once per process, and the
 context) and the run. Nothing in the pipeline is modified on disk; the wrappers

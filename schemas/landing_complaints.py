@@ -5,7 +5,7 @@ wins later, in the facts). Rules: /work/shared/spec/CONTRACT.md "complaints".
 Every check is named so that a failure maps to the reason code
 ``<column>:<check name>`` of ``schemas/reasons.py``; cross-field checks are
 named with their full code. Nullability and parse failures are applied by
-``csi.quarantine``.
+``csi.validation``.
 """
 
 from __future__ import annotations

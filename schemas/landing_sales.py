@@ -6,7 +6,7 @@ so that a failure maps to the reason code ``<column>:<check name>`` of
 ``schemas/reasons.py``; cross-field checks are named with their full code.
 Parse failures and missing required values (``:missing``, ``:not_a_...``),
 uniqueness of (order_id, line_no) within a drop and ``ordered_at:in_future``
-(relative to the run's start) are batch rules applied by ``csi.quarantine``.
+(relative to the run's start) are batch rules applied by ``csi.validation``.
 """
 
 from __future__ import annotations

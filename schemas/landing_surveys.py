@@ -6,7 +6,7 @@ METRICS.md section 1. The survey rules that need the instrument catalog
 (question_id in the catalog, answer on the question's scale, text vs numeric
 questions) are declared below as polars expressions (``catalog_columns``,
 ``catalog_rules``); they and uniqueness of (response_id, question_id) within a
-drop are batch rules applied by ``csi.quarantine``. The model declares types,
+drop are batch rules applied by ``csi.validation``. The model declares types,
 nullability and the reserved site id (``site_id:reserved``).
 """
 

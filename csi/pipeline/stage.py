@@ -20,13 +20,13 @@ import polars as pl
 from csi.catalog import load_catalog
 from csi.ingest.discover import FORMATS, SOURCES, LandingFile, discover, fingerprint
 from csi.ingest.read import QuarantinedFile, UnreadableFile, read_landing_file
-from csi.quarantine import QUARANTINE_SCHEMA, file_reason, validate
 from csi.settings import Settings
+from csi.validation.validate import QUARANTINE_SCHEMA, file_reason, validate
 from schemas import reasons
-from transforms import facts
+from transforms import staging_rows
 
 log = logging.getLogger(__name__)
-FACT_ROWS = {"sales": facts.sales_rows, "surveys": facts.answer_rows, "complaints": facts.complaint_rows}
+FACT_ROWS = {"sales": staging_rows.sales_rows, "surveys": staging_rows.answer_rows, "complaints": staging_rows.complaint_rows}
 
 
 @dataclass
@@ -58,7 +58,7 @@ def stage_dir_for(settings: Settings, business_date: date) -> Path:
 
 def stage_drop(settings: Settings, business_date: date, run_started_at: datetime,
                duplicates: dict[str, str], files: list[LandingFile] | None = None) -> StageSummary:
-    """Stage the drop; files in `duplicates` (path -> earlier path, csi.pipeline.dedup) are
+    """Stage the drop; files in `duplicates` (path -> earlier path, csi.ingest.dedup) are
     recorded but not read. `files`: the drop's entries as discovered (discover()), so a
     caller that planned with them is not made to list and hash the drop again."""
     if files is None:

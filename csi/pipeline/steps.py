@@ -29,9 +29,9 @@ import polars as pl
 from csi.clock import business_now, business_today
 from csi.faults import crash_point
 from csi.ingest import discover as landing
+from csi.ingest.dedup import plan_duplicates, redelivered_dates
 from csi.ingest.discover import SOURCES, LandingError, LandingFile, fingerprint
 from csi.pipeline import load as loader
-from csi.pipeline.dedup import plan_duplicates, recorded_files, redelivered_dates
 from csi.pipeline.refresh import refresh
 from csi.pipeline.stage import StageSummary, stage_drop
 from csi.secrets import scrub
@@ -39,6 +39,7 @@ from csi.settings import Settings
 from csi.vocab import RUN_HOLDS_ROWS, RUN_UNFINISHED, sql_values
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.ddl import create_schema
+from csi.warehouse.deliveries import recorded_files
 from csi.warehouse.engine import Warehouse
 
 FILE_COUNTS = {"ingested": "files_read", "duplicate": "files_duplicate", "unreadable": "files_unreadable",

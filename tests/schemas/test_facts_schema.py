@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from schemas.facts import FctComplaint, FctSales, FctSurveyAnswer, FctSurveyResponse
-from tests.schemas.helpers import run
-from tests.schemas.test_complaint_rules import GOOD as COMPLAINT
-from tests.schemas.test_sales_rules import GOOD as SALE
-from tests.schemas.test_survey_rules import GOOD as ANSWER
+from tests.validation.helpers import run
+from tests.validation.test_complaint_rules import GOOD as COMPLAINT
+from tests.validation.test_sales_rules import GOOD as SALE
+from tests.validation.test_survey_rules import GOOD as ANSWER
 
 
 def _sales() -> pl.DataFrame:

@@ -1,5 +1,5 @@
 """Parse landing text into typed values, never coercing: unparseable text becomes null
-and is flagged, so that ``csi.quarantine`` can give it a reason.
+and is flagged, so that ``csi.validation`` can give it a reason.
 
 Accepted text (surrounding whitespace is ignored for typed columns; empty or
 whitespace-only text is null, i.e. missing, for every column):

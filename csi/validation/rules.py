@@ -1,4 +1,4 @@
-"""The rules ``csi.quarantine`` evaluates, as polars expressions built once per layout.
+"""The rules ``csi.validation`` evaluates, as polars expressions built once per layout.
 
 Every rule (parse faults, batch rules, the model's declared pandera checks) becomes a
 boolean column named by its reason code, true where the row fails; the columns fold
@@ -18,7 +18,7 @@ from pandera.api.polars.types import PolarsData
 from pandera.backends.base import BaseCheckBackend
 from pandera.constants import CHECK_OUTPUT_KEY
 
-from csi import casting
+from csi.validation import casting
 from schemas.reasons import MISSING, SEPARATOR, column_missing
 
 KEY = "__fault_key__"  # helper column: a name no landing file uses

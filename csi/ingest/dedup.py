@@ -1,5 +1,8 @@
 """Which landing files are re-deliveries of content already ingested.
 
+Pure decisions on the files discovered and the deliveries the warehouse recorded
+(csi.warehouse.deliveries.recorded_files reads those).
+
 The same content (sha256) is ingested once: by the earliest drop that carries it,
 and within a drop by its first path. Decided before staging, so duplicate files
 are neither validated (their keys would collide with the originals) nor loaded.
@@ -20,16 +23,6 @@ import polars as pl
 
 from csi.ingest.discover import LandingFile
 from csi.ingest.discover import readable as _readable
-from csi.warehouse.engine import Warehouse
-
-
-def recorded_files(wh: Warehouse) -> pl.DataFrame:
-    """Every content delivery the warehouse knows: (drop_date, file_sha256, file_path, status)."""
-    with wh.transaction() as tx:
-        return tx.read(
-            "SELECT drop_date, file_sha256, file_path, status FROM ops_ingested_file "
-            "WHERE status IN ('ingested', 'duplicate') ORDER BY drop_date, file_path",
-            schema={"drop_date": pl.Date, "file_sha256": pl.String, "file_path": pl.String, "status": pl.String})
 
 
 def redelivered_dates(recorded: pl.DataFrame, files_by_date: dict[date, list[LandingFile]],

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from csi.quarantine import QUARANTINE_SCHEMA, validate
-from tests.schemas.helpers import CATALOG, DROP, landing, reasons_by_record, run
+from csi.validation.validate import QUARANTINE_SCHEMA, validate
+from tests.validation.helpers import CATALOG, DROP, landing, reasons_by_record, run
 
 GOOD = {
     "order_id": "O1", "line_no": "1", "order_type": "sale", "customer_id": "C1", "site_id": "S1",

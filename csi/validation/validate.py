@@ -1,7 +1,7 @@
 """Validate an all-text landing frame: split it into typed valid rows and quarantined
 records carrying every reason code (``schemas/reasons.py``; docs/validation.md).
 
-Steps: (1) parse text to the landing model's dtypes (``csi.casting``: unparseable ->
+Steps: (1) parse text to the landing model's dtypes (``csi.validation.casting``: unparseable ->
 ``<col>:not_a_...``, blank required -> ``<col>:missing``, absent required column ->
 ``<col>:column_missing``; staging quarantines such a file whole first, ``file_reason``); (2) batch rules as polars expressions: key uniqueness
 within the drop, the instrument catalog (surveys, ``landing_surveys.catalog_rules``),
@@ -36,8 +36,8 @@ from types import ModuleType
 import pandera.polars as pa
 import polars as pl
 
-from csi import casting
-from csi import quarantine_checks as checks
+from csi.validation import casting
+from csi.validation import rules as checks
 from schemas import landing_complaints, landing_sales, landing_surveys
 from schemas.reasons import DUPLICATE, FILE_MISSING_COLUMN
 

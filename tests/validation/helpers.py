@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from csi.quarantine import Validated, validate
+from csi.validation.validate import Validated, validate
 
 RUN_STARTED_AT = datetime(2026, 1, 6, 2, 0, 0)
 DROP = date(2026, 1, 5)

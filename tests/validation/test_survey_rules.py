@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from csi.quarantine import validate
-from tests.schemas.helpers import CATALOG, DROP, landing, reasons_by_record, run
+from csi.validation.validate import validate
+from tests.validation.helpers import CATALOG, DROP, landing, reasons_by_record, run
 
 GOOD = {
     "response_id": "R1", "question_id": "nps", "customer_id": "C1", "site_id": "S1",

@@ -12,12 +12,12 @@ import polars as pl
 import pytest
 from pandera.api.polars.types import PolarsData
 
-from csi import quarantine
+from csi.validation import validate as quarantine
 from schemas.landing_complaints import LandingComplaints
 from schemas.landing_sales import LandingSales
 from schemas.landing_surveys import LandingSurveys
-from tests.schemas import test_complaint_rules, test_sales_rules, test_survey_rules
-from tests.schemas.helpers import reasons_by_record, run
+from tests.validation import test_complaint_rules, test_sales_rules, test_survey_rules
+from tests.validation.helpers import reasons_by_record, run
 
 # source -> (model, good row, one-fault cases, the key column made unique per row)
 SOURCES = {

@@ -8,14 +8,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from csi.casting import NOT_A, kind_of
+from csi.validation.casting import NOT_A, kind_of
 from schemas import landing_complaints, landing_sales, landing_surveys
 from schemas.landing_complaints import LandingComplaints
 from schemas.landing_sales import LandingSales
 from schemas.landing_surveys import LandingSurveys
 from schemas.reasons import INGEST_CODES, REASONS
-from tests.schemas import test_sales_rules, test_survey_rules
-from tests.schemas.helpers import DROP, reasons_by_record, run
+from tests.validation import test_sales_rules, test_survey_rules
+from tests.validation.helpers import DROP, reasons_by_record, run
 
 GOOD = {
     "complaint_id": "K1", "customer_id": "C1", "site_id": "S1", "opened_at": "2026-01-04 08:00:00",
