@@ -37,6 +37,7 @@ from csi.pipeline.stage import StageSummary, stage_drop
 from csi.secrets import scrub
 from csi.settings import Settings
 from csi.vocab import RUN_HOLDS_ROWS, RUN_UNFINISHED, sql_values
+from csi.warehouse import runs
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.deliveries import recorded_files
@@ -113,16 +114,8 @@ def open_warehouse(settings: Settings) -> Warehouse:
 
 
 def latest_runs(wh: Warehouse) -> dict[date, tuple[str, str, str]]:
-    """{business date: (status, input fingerprint, run_id)} of each date's latest run row."""
     with wh.transaction() as tx:
-        frame = tx.read(
-            "SELECT business_date, status, input_fingerprint, run_id FROM (SELECT business_date, status, "
-            "input_fingerprint, run_id, row_number() OVER (PARTITION BY business_date "
-            "ORDER BY started_at DESC, finished_at DESC NULLS FIRST, run_id) AS rn FROM ops_pipeline_run "
-            "WHERE status <> 'skipped') x WHERE rn = 1",
-            schema={"business_date": pl.Date, "status": pl.String, "input_fingerprint": pl.String,
-                    "run_id": pl.String})
-    return {d: (s, f, r) for d, s, f, r in frame.iter_rows()}
+        return runs.latest_runs(tx)
 
 
 def pending_refresh(wh: Warehouse) -> bool:

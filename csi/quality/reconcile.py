@@ -1,10 +1,10 @@
 """Row counts reconcile with the run records: what a run says it loaded is in staging.
 
-For every business date whose latest run (skipped runs aside) holds the date's rows
-(`loaded`, `refreshed` or `success`: the checks run while the runs are `refreshed`),
+For every business date, the run that holds the date's rows (`loaded`, `refreshed`
+or `success`: the checks run while the runs are `refreshed`; csi.warehouse.runs),
 that run's `<source>_rows_loaded` must equal the staging rows of that drop. Older
 runs of the date were retired (`replaced`, `interrupted`) by the load that replaced
-their rows, and a `failed` latest run is left out: its load may have been rolled back.
+their rows; a `failed` run holds none (its load was rolled back or rejected).
 
 The staged rows are counted with one GROUP BY scan per staging table, never with a
 per-date lookup, so an index that misses rows (the DuckDB WAL-replay bug of issue 13)
@@ -16,26 +16,19 @@ equal ops_pipeline_run.sales_rows_loaded (3 loaded, 2 staged)".
 
 from __future__ import annotations
 
-from csi.vocab import RUN_HOLDS_ROWS, sql_values
 from csi.warehouse.engine import Tx
-
-STAGING = {"sales": "stg_sales_line", "surveys": "stg_survey_answer", "complaints": "stg_complaint_version"}
+from csi.warehouse.runs import holding_runs
+from csi.warehouse.tables_core import STAGING_BY_SOURCE
 
 
 def reconcile(tx: Tx) -> list[str]:
     failures: list[str] = []
-    holds = sql_values(RUN_HOLDS_ROWS)
-    for source, table in STAGING.items():
-        frame = tx.read(
-            f"SELECT r.business_date, r.loaded, COALESCE(s.staged, 0) AS staged FROM ("
-            f"SELECT business_date, status, {source}_rows_loaded AS loaded, row_number() OVER ("
-            "PARTITION BY business_date ORDER BY started_at DESC, finished_at DESC NULLS FIRST, run_id) AS rn "
-            "FROM ops_pipeline_run WHERE status <> 'skipped') r "
-            f"LEFT JOIN (SELECT drop_date, count(*) AS staged FROM {table} GROUP BY drop_date) s "
-            f"ON s.drop_date = r.business_date WHERE r.rn = 1 AND r.status IN ({holds}) "
-            "ORDER BY r.business_date")
-        for day, loaded, staged in frame.iter_rows():
-            if loaded != staged:
-                failures.append(f"{table}.drop_date={day}: rows equal ops_pipeline_run.{source}_rows_loaded "
-                                f"({loaded} loaded, {staged} staged)")
+    runs = holding_runs(tx, [f"{s}_rows_loaded" for s in STAGING_BY_SOURCE])
+    for source, decl in STAGING_BY_SOURCE.items():
+        staged = dict(tx.read(f"SELECT drop_date, count(*) AS staged FROM {decl.name} GROUP BY drop_date").iter_rows())
+        for day, loaded in runs.select("business_date", f"{source}_rows_loaded").iter_rows():
+            n = staged.get(day, 0)
+            if loaded != n:
+                failures.append(f"{decl.name}.drop_date={day}: rows equal ops_pipeline_run.{source}_rows_loaded "
+                                f"({loaded} loaded, {n} staged)")
     return failures

@@ -114,6 +114,8 @@ STG_COMPLAINT = TableDecl(
     "stg_complaint_version", "stg", "Every valid complaint version of every drop.",
     COMPLAINT_COLS + LINEAGE, key=("drop_date", "source_file", "record_no"), indexes=(("drop_date",),),
 )
+# the one map from a landing source (csi.vocab.SOURCES) to its staging table
+STAGING_BY_SOURCE = {"sales": STG_SALES, "surveys": STG_ANSWER, "complaints": STG_COMPLAINT}
 
 FCT_SALES = TableDecl(
     "fct_sales", "fct",
