@@ -1,44 +1,39 @@
 """The closed vocabularies of the warehouse: every code a text column may hold.
 
-One module, imported by the table declarations (csi/warehouse/tables_*.py), which
-turn them into the allowed values the quality suites check and the data
-dictionary lists. METRICS.md and CONTRACT.md define the codes; the order here is
-the order the docs read them in. `transforms/` imports nothing from csi, so the
-transforms keep their own copies; tests/warehouse/test_vocab.py holds those
-copies equal to these.
+The business vocabularies live in transforms/vocab.py (the transforms write
+those codes and import nothing from csi) and are re-exported here, so csi code
+imports every vocabulary from this one module; the run and file statuses, which
+only the operations tables hold, are declared here. The table declarations
+(csi/warehouse/tables_*.py) turn them into the allowed values the quality suites
+check, the generated pandera schemas enforce and the data dictionary lists.
 """
 
 from __future__ import annotations
 
-# the landing feeds (CONTRACT.md), also the `source` of ops tables
-SOURCES = ("sales", "surveys", "complaints")
-
-# sales lines (CONTRACT.md)
-ORDER_TYPES = ("sale", "return")
-
-# complaint versions (CONTRACT.md); "closed" means closed_at is set, whatever the status
-COMPLAINT_STATUSES = ("open", "in_progress", "resolved", "rejected", "closed")
-
-# METRICS 2: promoter 9-10, passive 7-8, detractor 0-6
-NPS_CLASSES = ("promoter", "passive", "detractor")
-
-# METRICS 7: the customer pyramid, best first (the cut-offs are configured, the names are not)
-VALUE_TIERS = ("platinum", "gold", "iron", "lead")
-
-# METRICS 7: the R x F grid's segments (docs/customer-value.md); a configured grid may only use these
-RFM_SEGMENTS = (
-    "Champions", "Loyal", "Potential loyalist", "New", "Promising", "Need attention",
-    "About to sleep", "At risk", "Cannot lose", "Hibernating", "Lost",
-)  # fmt: skip
-
-# METRICS 7
-LOYALTY_STAGES = ("prospect", "first_time", "repeat", "advocate")
-
-# METRICS 8: low < 40 <= medium < 70 <= high
-RISK_BANDS = ("low", "medium", "high")
-# the churn backtest adds one row over all bands
-ALL_BANDS = "ALL"
-BACKTEST_BANDS = (ALL_BANDS, *RISK_BANDS)
+from transforms.vocab import (  # noqa: F401  (re-exported: csi code imports them from here)
+    ALERT_METRICS,
+    ALERT_RULES,
+    ALERT_SEVERITIES,
+    ALL_BANDS,
+    BACKTEST_BANDS,
+    COMPLAINT_STATUSES,
+    FREQUENCY_BINS,
+    LANGUAGES,
+    LOYALTY_STAGES,
+    NPS_CLASSES,
+    ORDER_TYPES,
+    PERIOD_GRAINS,
+    QUADRANTS,
+    QUALITY_FLAGS,
+    QUALITY_KINDS,
+    RFM_SEGMENTS,
+    RISK_BANDS,
+    SENTIMENT_LABELS,
+    SOURCES,
+    TEXT_SOURCES,
+    VALUE_TIERS,
+    WEIGHTINGS,
+)
 
 # ops_pipeline_run.status: loaded -> refreshed -> success, or failed; a load retires the date's older
 # rows as interrupted (unfinished) or replaced (a success), csi/pipeline/steps.py; running and skipped

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import polars as pl
 
-# copies of csi/warehouse/tables_alerts.py (transforms import nothing from csi)
-RULES = ("nps_drop", "csat_drop", "sla_breach", "backlog_growth", "feed_missing", "quarantine_spike",
-         "valuable_at_risk")
-SEVERITIES = ("critical", "warning")
-SOURCES = ("sales", "surveys", "complaints")
-VALUABLE_TIERS = ("platinum", "gold")
-HIGH_BAND = "high"
+from transforms.vocab import ALERT_RULES as RULES  # noqa: F401  (alerts.RULES: the rules this module writes)
+from transforms.vocab import ALERT_SEVERITIES as SEVERITIES  # noqa: F401
+from transforms.vocab import RISK_BANDS, SOURCES, VALUE_TIERS
+
+VALUABLE_TIERS = VALUE_TIERS[:2]  # platinum and gold
+HIGH_BAND = RISK_BANDS[-1]
 ALL = "ALL"
 
 ALERT_SCHEMA: dict[str, pl.DataType] = {

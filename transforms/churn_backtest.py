@@ -1,7 +1,7 @@
 """mart_churn_backtest: how well risk_score predicted "no order in (D, D+90]".
 
-Grain: one row per as_of_date x risk_band, risk_band in ('ALL', 'low', 'medium',
-'high') (all four always present, a band without customers has 0 / null), for
+Grain: one row per as_of_date x risk_band, risk_band in BANDS: 'ALL' and the three
+risk bands (all four always present, a band without customers has 0 / null), for
 every snapshot D of mart_churn_signals with D + horizon <= data_end (the newest
 data date, default the newest order_date in sales). Source: METRICS.md section 8
 (backtest).
@@ -20,8 +20,8 @@ from datetime import date
 import polars as pl
 
 from transforms import customer_snapshots as cs
-
-BANDS = ("ALL", "low", "medium", "high")
+from transforms.vocab import ALL_BANDS
+from transforms.vocab import BACKTEST_BANDS as BANDS
 
 
 def build_churn_backtest(
@@ -55,7 +55,7 @@ def build_churn_backtest(
     rank = pl.col("risk_score").rank("average")
     auc = (rank.filter(pl.col("churned")).sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
     all_rows = scored.group_by(cs.D).agg(
-        pl.lit("ALL").alias("risk_band"), pl.len().alias("customers"), n1.alias("churned"),
+        pl.lit(ALL_BANDS).alias("risk_band"), pl.len().alias("customers"), n1.alias("churned"),
         pl.when((n1 > 0) & (n0 > 0)).then(auc).alias("auc"),
     )  # fmt: skip
     band_rows = scored.group_by(cs.D, "risk_band").agg(pl.len().alias("customers"), n1.alias("churned"))

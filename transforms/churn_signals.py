@@ -33,6 +33,9 @@ from typing import Any
 import polars as pl
 
 from transforms import customer_snapshots as cs
+from transforms.vocab import RISK_BANDS
+
+LOW, MEDIUM, HIGH = RISK_BANDS
 
 SIGNALS = ("recency_ratio", "p_alive", "spend_trend", "detractor", "nps_drop", "open_complaints", "unresolved_90d")
 DEFAULT_WEIGHTS = (30.0, 25.0, 15.0, 10.0, 5.0, 10.0, 5.0)
@@ -165,8 +168,8 @@ def churn_signals_from(
     reasons = pl.concat_str([pl.when(hit[s]).then(texts[s]) for s, _ in order], separator="; ", ignore_nulls=True)
     band = pl.col("risk_score")
     out = out.with_columns(risk_score=score, reasons=pl.when(reasons != "").then(reasons)).with_columns(
-        risk_band=pl.when(band >= params.high_band_min).then(pl.lit("high"))
-        .when(band >= params.medium_band_min).then(pl.lit("medium")).otherwise(pl.lit("low"))
+        risk_band=pl.when(band >= params.high_band_min).then(pl.lit(HIGH))
+        .when(band >= params.medium_band_min).then(pl.lit(MEDIUM)).otherwise(pl.lit(LOW))
     )  # fmt: skip
     return out.sort(cs.ORDER).select(COLUMNS)
 

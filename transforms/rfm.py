@@ -21,11 +21,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-SEGMENTS = (
-    "Champions", "Loyal", "Potential loyalist", "New", "Promising", "Need attention",
-    "About to sleep", "At risk", "Cannot lose", "Hibernating", "Lost",
-)  # fmt: skip
-
+from transforms.vocab import RFM_SEGMENTS as SEGMENTS
 
 # Key "R,F" (recency score, frequency score) -> segment; one line per R score.
 DEFAULT_RFM_GRID: dict[str, str] = {

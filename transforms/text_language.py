@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import polars as pl
 
-LANGUAGES = ("zh", "en", "other")
+from transforms.vocab import LANGUAGES
+
+ZH, EN, OTHER = LANGUAGES
 
 
 def detect_language(text: str | pl.Expr = "text", zh_min_share: float = 0.3) -> pl.Expr:
@@ -29,8 +31,8 @@ def detect_language(text: str | pl.Expr = "text", zh_min_share: float = 0.3) -> 
         pl.when(t.is_null())
         .then(pl.lit(None, dtype=pl.String))
         .when((letters > 0) & (han >= zh_min_share * letters))
-        .then(pl.lit("zh"))
+        .then(pl.lit(ZH))
         .when((letters > 0) & (latin > 0.5 * letters))
-        .then(pl.lit("en"))
-        .otherwise(pl.lit("other"))
+        .then(pl.lit(EN))
+        .otherwise(pl.lit(OTHER))
     )

@@ -34,8 +34,9 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from transforms.text_tokens import BOUNDARY, has_cjk, normalise, stem
+from transforms.vocab import SENTIMENT_LABELS as LABELS
 
-LABELS = ("negative", "neutral", "positive")
+NEGATIVE, NEUTRAL, POSITIVE = LABELS
 _PARTICLES = "了的啊呀吧啦呢哦哇嘛"
 _LATIN_NEGATING_PREFIXES = ("dis", "non", "un", "in", "im")
 _NEGATION = "\x00not"  # the negation an un-/dis- prefix stands for
@@ -157,10 +158,10 @@ def sentiment_label(score: str | pl.Expr, lex: Lexicon) -> pl.Expr:
         pl.when(s.is_null())
         .then(pl.lit(None, dtype=pl.String))
         .when(s < lex.negative_below)
-        .then(pl.lit("negative"))
+        .then(pl.lit(NEGATIVE))
         .when(s > lex.positive_above)
-        .then(pl.lit("positive"))
-        .otherwise(pl.lit("neutral"))
+        .then(pl.lit(POSITIVE))
+        .otherwise(pl.lit(NEUTRAL))
     )
 
 

@@ -21,14 +21,16 @@ from fractions import Fraction
 
 import polars as pl
 
-LEAD = "lead"
+from transforms.vocab import VALUE_TIERS
+
+LEAD = VALUE_TIERS[-1]
 
 
 @dataclass(frozen=True)
 class TierCutoffs:
     """Upper rank_share bound per tier, in order; everything above the last is lead."""
 
-    bounds: tuple[tuple[str, float], ...] = (("platinum", 0.20), ("gold", 0.50), ("iron", 0.80))
+    bounds: tuple[tuple[str, float], ...] = tuple(zip(VALUE_TIERS[:-1], (0.20, 0.50, 0.80), strict=True))
 
     @classmethod
     def from_mapping(cls, cutoffs: Mapping[str, float]) -> TierCutoffs:

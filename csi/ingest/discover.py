@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-SOURCES = ("sales", "surveys", "complaints")
+from csi.vocab import SOURCES
+
 # name ending -> (format, gzip-compressed)
 FORMATS = {".csv": ("csv", False), ".parquet": ("parquet", False), ".jsonl": ("jsonl", False),
            ".csv.gz": ("csv", True), ".jsonl.gz": ("jsonl", True)}

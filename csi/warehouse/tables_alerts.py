@@ -1,19 +1,13 @@
 """Declaration of mart_alerts (METRICS 9): one row per rule x subject x period, kept across runs.
 
-The rule codes and metric names are spelled here and copied in transforms/alerts.py
-(which imports nothing from csi); tests/transforms/test_alerts.py holds them equal.
+The rule codes, severities and metric names: csi.vocab (from transforms/vocab.py,
+which transforms/alerts.py writes them from).
 """
 
 from __future__ import annotations
 
+from csi.vocab import ALERT_METRICS, ALERT_RULES, ALERT_SEVERITIES, PERIOD_GRAINS
 from csi.warehouse.declare import NN, C, TableDecl
-
-ALERT_RULES = ("nps_drop", "csat_drop", "sla_breach", "backlog_growth", "feed_missing", "quarantine_spike",
-               "valuable_at_risk")
-ALERT_SEVERITIES = ("critical", "warning")
-PERIOD_GRAINS = ("month", "date")
-ALERT_METRICS = ("nps", "csat_top2_pct", "sla_met_pct", "open_at_month_end", "files", "quarantined_pct",
-                 "customers")
 
 MART_ALERTS = TableDecl(
     "mart_alerts", "mart",

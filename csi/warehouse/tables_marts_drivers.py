@@ -2,24 +2,14 @@
 (METRICS 10), measurement-model quality (METRICS 11) and the CLV holdout validation
 (METRICS 12). How to read them: docs/acsi-model.md and docs/customer-value.md.
 
-The vocabularies below are the codes transforms.driver_importance, transforms.pls_quality
-and transforms.clv_validation write (transforms import nothing from csi, so they are
-spelled here once more; tests/pipeline/test_marts_drivers.py holds them equal).
+The codes of weightings, quadrants, quality kinds and flags and frequency bins:
+csi.vocab (from transforms/vocab.py).
 """
 
 from __future__ import annotations
 
+from csi.vocab import FREQUENCY_BINS, QUADRANTS, QUALITY_FLAGS, QUALITY_KINDS, WEIGHTINGS
 from csi.warehouse.declare import NN, C, TableDecl
-
-# METRICS 10: `equal` is the model of section 5, `clv` the CLV-weighted re-estimate
-WEIGHTINGS = ("equal", "clv")
-# METRICS 10: importance-performance quadrants (Martilla & James 1977)
-QUADRANTS = ("concentrate_here", "keep_up", "low_priority", "possible_overkill")
-# METRICS 11: the statistics of mart_pls_quality, in the order docs/acsi-model.md reads them
-QUALITY_KINDS = ("loading", "alpha", "rho_a", "rho_c", "ave", "htmt", "vif", "f2")
-QUALITY_FLAGS = ("ok", "warning", "fail")
-# METRICS 12: calibration repeat orders 0..6, 7 or more, and the row over all customers
-FREQUENCY_BINS = ("0", "1", "2", "3", "4", "5", "6", "7+", "total")
 
 QUARTER = NN("quarter", "date", "first day of the quarter (a response's quarter is that of its latest answer)")
 SITE = NN("site_id", "text", "'ALL' or a site (the cells of mart_acsi_model)")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from csi.vocab import FILE_STATUSES, RUN_STATUSES
-from csi.vocab import SOURCES as SOURCE_VALUES
+from csi.vocab import FILE_STATUSES, RUN_STATUSES, SOURCES
 from csi.warehouse.declare import NN, C, TableDecl
-
-SOURCES = ("sales", "surveys", "complaints")
 
 
 def _source_counts() -> tuple:
@@ -54,7 +51,7 @@ OPS_INGESTED_FILE = TableDecl(
     "ops_ingested_file", "ops", "One row per landing file seen by a drop: its hash and fate.",
     (
         NN("drop_date", "date", "the drop (dt=) the file came in"),
-        NN("source", "text", "sales, surveys or complaints", values=SOURCE_VALUES),
+        NN("source", "text", "sales, surveys or complaints", values=SOURCES),
         NN("file_path", "text", "path relative to the landing dir"),
         NN("file_sha256", "text", "sha256 of the file's bytes"),
         NN("file_bytes", "bigint", "size in bytes"),
@@ -74,7 +71,7 @@ OPS_QUARANTINE = TableDecl(
     "unreadable file), with every reason.",
     (
         NN("drop_date", "date", "the drop the record came in"),
-        NN("source", "text", "sales, surveys or complaints", values=SOURCE_VALUES),
+        NN("source", "text", "sales, surveys or complaints", values=SOURCES),
         NN("source_file", "text", "landing file, relative to the landing dir"),
         C("record_no", "bigint", "1-based record number; null when the whole file is unreadable"),
         C("raw_record", "text", "the record as delivered, JSON"),

@@ -8,12 +8,9 @@ what BI tools filter and count on. The topic ids are configuration
 
 from __future__ import annotations
 
+from csi.vocab import LANGUAGES, SENTIMENT_LABELS, TEXT_SOURCES
 from csi.warehouse.declare import NN, C, TableDecl
 
-# the `source` of a text; transforms/topics_monthly.py reads the same two codes
-TEXT_SOURCES = ("survey", "complaint")
-LANGUAGES = ("zh", "en", "other")
-SENTIMENT_LABELS = ("negative", "neutral", "positive")
 PCT = {"min": 0, "max": 100}
 NPS = {"min": -100, "max": 100}
 
