@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ from csi.secrets import mask_url, scrub
 from csi.warehouse.declare import TableDecl
 
 _BIND = re.compile(r"(?<![:\w]):(\w+)")
-# The tables a statement writes, for publish (csi/warehouse/publish.py): it copies only what
-# changed. Over-matching (a name in a literal) costs a copy; a write it cannot name counts as
-# every table (ANY_TABLE), so nothing is ever missed.
+# The tables a statement writes, for the change journal (csi.warehouse.changes: publish and the
+# quality checks read it). Over-matching (a name in a literal) costs a copy or a check; a write it
+# cannot name counts as every table (ANY_TABLE), so nothing is ever missed.
 _WRITTEN = re.compile(
     r"\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE|MERGE\s+INTO|COPY|TRUNCATE(?:\s+TABLE)?"
     r"|(?:CREATE|DROP|ALTER)(?:\s+OR\s+REPLACE)?(?:\s+TEMP(?:ORARY)?)?\s+TABLE(?:\s+IF(?:\s+NOT)?\s+EXISTS)?"
@@ -36,10 +37,15 @@ _WRITTEN = re.compile(
 _CATALOG_ONLY = re.compile(r"\s*(?:COMMENT\s+ON|(?:CREATE(?:\s+OR\s+REPLACE)?|DROP|ALTER)\s+VIEW)\b",
                            re.IGNORECASE)
 _READ_ONLY = re.compile(r"\s*\(*\s*(?:SELECT|WITH|FROM|VALUES|SHOW|DESCRIBE|EXPLAIN|SUMMARIZE|SET|RESET|USE"
-                        r"|PRAGMA|CALL|CHECKPOINT|BEGIN|COMMIT|ROLLBACK|ATTACH|DETACH|LOAD|INSTALL)\b",
+                        r"|PRAGMA|CALL|CHECKPOINT|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|ATTACH|DETACH|LOAD|INSTALL)\b",
                         re.IGNORECASE)
 ANY_TABLE = "*"
-CHANGES_TABLE = "_csi_table_changes"  # DuckDB only: {table: version}, written in the writing transaction
+# The change journal, on both databases: one row per table a committed transaction wrote, at that
+# transaction's version, with the earliest partition value it rewrote (NULL: rows anywhere). The
+# row with table_name '' holds the warehouse's lineage (a random number drawn once), not a write.
+CHANGES_TABLE = "_csi_table_changes"
+MARKS_TABLE = "_csi_change_marks"  # {consumer: the last version it has seen} (csi.warehouse.changes)
+JOURNAL_TABLES = frozenset({CHANGES_TABLE, MARKS_TABLE})
 
 
 class WarehouseError(Exception):
@@ -64,7 +70,9 @@ def make_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             raise WarehouseError("PostgreSQL URLs must use the psycopg driver: postgresql+psycopg://...")
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        engine = sa.create_engine(parsed, pool_pre_ping=True)
+        sa.event.listen(engine, "before_cursor_execute", _note_cursor)
+        return engine
     raise WarehouseError(f"unsupported warehouse {parsed.get_backend_name()!r}: use duckdb or postgresql")
 
 
@@ -75,9 +83,11 @@ class Tx:
         self.conn = conn
         self.dialect = conn.dialect.name
         self._quote = conn.dialect.identifier_preparer.quote
-        # the tables written since the last commit; SQLAlchemy's own statements (Table.create)
-        # are added by the engine's cursor hook (make_engine)
+        # the tables written since the last commit with rows anywhere; SQLAlchemy's own statements
+        # (Table.create) are added by the engine's cursor hook (make_engine)
         self.written: set[str] = conn.info.setdefault("csi_written", set())
+        # the tables written since the last commit only from a partition value on: {table: (column, value)}
+        self.partitions: dict[str, tuple[str, date]] = conn.info.setdefault("csi_partitions", {})
 
     @property
     def is_duckdb(self) -> bool:
@@ -97,6 +107,43 @@ class Tx:
             self.conn.commit()
             self.conn.begin()
 
+    def delete_partitions_from(self, decl: TableDecl, start: date) -> None:
+        """Delete the table's rows of partitions >= start (`decl.partition`); the journal records
+        the table as changed from `start` on, not anywhere."""
+        column = _partition_column(decl)
+        self.execute_untracked(f"DELETE FROM {self.q(decl.name)} WHERE {self.q(column)} >= :start",
+                               {"start": start})
+        self._note_partition(decl.name, column, start)
+
+    def replace_partitions_from(self, decl: TableDecl, frame: pl.LazyFrame | pl.DataFrame, start: date) -> int:
+        """Replace the table's rows of partitions >= start with the frame's rows of those
+        partitions; returns rows inserted."""
+        self.delete_partitions_from(decl, start)
+        return self.insert(decl, frame.lazy().filter(pl.col(decl.partition) >= start).collect())
+
+    def replace_table(self, decl: TableDecl, frame: pl.LazyFrame | pl.DataFrame) -> int:
+        """Replace every row of a table that is recomputed whole; returns rows inserted."""
+        self.execute(f"DELETE FROM {self.q(decl.name)}")
+        return self.insert(decl, frame.lazy().collect())
+
+    def execute_untracked(self, sql: str, params: Mapping[str, Any] | None = None):
+        """Run a statement past the change journal's statement parser (the caller records what
+        it wrote, or it writes the journal itself); returns the driver's cursor."""
+        if self.is_duckdb:
+            return self._duck().execute(_BIND.sub(r"$\1", sql), dict(params or {}))
+        return self.conn.connection.driver_connection.execute(_BIND.sub(r"%(\1)s", sql), dict(params or {}))
+
+    def _note_partition(self, table: str, column: str, start: date) -> None:
+        name = table.lower()
+        known = self.partitions.get(name)
+        if known is None or known[0] != column:
+            # two partition columns for one table cannot be one range: rows anywhere
+            if known is not None:
+                self.written.add(name)
+            self.partitions[name] = (column, start)
+        elif start < known[1]:
+            self.partitions[name] = (column, start)
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         if self.is_duckdb:
             note_written(self.written, sql)
@@ -107,8 +154,8 @@ class Tx:
     def execute_ddl(self, sql: str) -> None:
         """Run DDL built from our declarations, unparsed: with no bind parameters, a ':' or '%'
         inside a comment or view literal is text, not a placeholder."""
+        note_written(self.written, sql)
         if self.is_duckdb:
-            note_written(self.written, sql)
             self._duck().execute(sql)
         else:
             self.conn.connection.driver_connection.execute(sql)
@@ -140,13 +187,14 @@ class Tx:
         return self.read(sql, params, {c: decl.polars_schema[c] for c in names})
 
     def insert(self, decl: TableDecl, frame: pl.DataFrame) -> int:
-        """Bulk-insert a frame conformed to the declaration; returns rows inserted."""
+        """Bulk-insert a frame conformed to the declaration; returns rows inserted. Into a
+        partitioned table, the journal records the change from the frame's earliest partition on."""
         frame = decl.conform(frame)
         if frame.height == 0:
             return 0
+        self._note_insert(decl, frame)
         cols = ", ".join(self.q(c) for c in decl.column_names)
         if self.is_duckdb:
-            self.written.add(decl.name.lower())
             duck = self._duck()
             duck.register("_csi_insert", frame.to_arrow())
             try:
@@ -165,6 +213,13 @@ class Tx:
             ) as copy:
                 copy.write(buf.getvalue())
         return frame.height
+
+    def _note_insert(self, decl: TableDecl, frame: pl.DataFrame) -> None:
+        part = frame.get_column(decl.partition) if decl.partition else None
+        if part is None or part.dtype != pl.Date or part.null_count():
+            self.written.add(decl.name.lower())
+        else:
+            self._note_partition(decl.name, decl.partition, part.min())
 
     def _duck(self):
         return self.conn.connection.driver_connection
@@ -190,10 +245,11 @@ class Warehouse:
                 tx = Tx(conn)
                 try:
                     yield tx
-                    if tx.is_duckdb:
-                        record_changes(tx)
+                    record_changes(tx)
                 except BaseException:
                     tx.written.clear()  # rolled back: nothing was written
+                    tx.partitions.clear()
+                    conn.info.pop("csi_journal_ready", None)
                     conn.rollback()
                     raise
                 conn.commit()
@@ -220,37 +276,66 @@ def _note_cursor(conn, cursor, statement, parameters, context, executemany) -> N
 
 
 def record_changes(tx: Tx) -> None:
-    """Give every table the transaction wrote a new version, inside the transaction itself, so the
-    record commits (or rolls back) with the rows: publish compares these versions with the ones
-    its spare copy was made at. The first record also draws the warehouse's lineage (the version
-    of ""), so a spare made from another warehouse file never passes for current."""
-    written = sorted(tx.written - {CHANGES_TABLE})
+    """Journal every table the transaction wrote, at a new version, inside the transaction
+    itself, so the record commits (or rolls back) with the rows: a table written only from a
+    partition value on (Tx.delete_partitions_from, inserts into a partitioned table) is recorded
+    with its earliest such value, any other write as rows anywhere (NULL)."""
+    anywhere = tx.written - JOURNAL_TABLES
+    ranged = {t: p for t, p in tx.partitions.items() if t not in anywhere and t not in JOURNAL_TABLES}
     tx.written.clear()
-    if not written:
+    tx.partitions.clear()
+    if not anywhere and not ranged:
         return
-    duck = tx._duck()
-    _start_changes(duck)
-    version = duck.execute(f"SELECT coalesce(max(version) FILTER (WHERE table_name <> ''), 0) + 1 "
-                           f"FROM {CHANGES_TABLE}").fetchone()[0]
-    duck.execute(f"DELETE FROM {CHANGES_TABLE} WHERE list_contains($1, table_name)", [written])
-    duck.execute(f"INSERT INTO {CHANGES_TABLE} SELECT unnest($1::VARCHAR[]), $2", [written, version])
+    start_journal(tx)
+    if not tx.is_duckdb:
+        # versions must be drawn in commit order, or a consumer marking the newest committed
+        # version could skip a concurrent transaction that drew a lower one and committed later
+        tx.execute_untracked(f"LOCK TABLE {CHANGES_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+    version = tx.execute_untracked(
+        f"SELECT coalesce(max(version) FILTER (WHERE table_name <> ''), 0) + 1 FROM {CHANGES_TABLE}").fetchone()[0]
+    rows = [(t, None, None) for t in sorted(anywhere)] + [(t, c, p) for t, (c, p) in sorted(ranged.items())]
+    for table, column, start in rows:
+        tx.execute_untracked(f"INSERT INTO {CHANGES_TABLE} (table_name, version, partition_column, from_partition) "
+                             f"VALUES (:t, :v, :c, CAST(:p AS DATE))", {"t": table, "v": version, "c": column, "p": start})
 
 
-def table_versions(duck) -> tuple[int, dict[str, int]]:
-    """(lineage, {table: version}) of a DuckDB warehouse, on its raw connection; a warehouse that
-    has no record yet gets one (with no versions: its next publish copies it whole)."""
-    _start_changes(duck)
-    rows = duck.execute(f"SELECT table_name, version FROM {CHANGES_TABLE}").fetchall()
-    versions = dict(rows)
-    return versions.pop(""), versions
+def start_journal(tx: Tx) -> None:
+    """Create the journal when missing (and add the partition columns to a journal from before
+    they existed: its entries read as rows anywhere); once per connection."""
+    info = tx.conn.info
+    if info.get("csi_journal_ready"):
+        return
+    tx.execute_untracked(f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (table_name VARCHAR NOT NULL, "
+                         f"version BIGINT NOT NULL, partition_column VARCHAR, from_partition DATE)")
+    has = {c for (c,) in tx.execute_untracked(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = :t AND table_catalog = "
+        "current_database() AND table_schema = current_schema()", {"t": CHANGES_TABLE}).fetchall()}
+    for column, type_ in (("partition_column", "VARCHAR"), ("from_partition", "DATE")):
+        if column not in has:
+            tx.execute_untracked(f"ALTER TABLE {CHANGES_TABLE} ADD COLUMN {column} {type_}")
+    tx.execute_untracked(f"CREATE TABLE IF NOT EXISTS {MARKS_TABLE} (consumer VARCHAR NOT NULL, "
+                         f"version BIGINT NOT NULL)")
+    tx.execute_untracked(f"INSERT INTO {CHANGES_TABLE} (table_name, version) SELECT '', CAST(random() * 9e18 AS BIGINT) "
+                         f"WHERE NOT EXISTS (SELECT 1 FROM {CHANGES_TABLE} WHERE table_name = '')")
+    info["csi_journal_ready"] = True
 
 
-def _start_changes(duck) -> None:
-    duck.execute(f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (table_name VARCHAR NOT NULL, version BIGINT NOT NULL)")
-    duck.execute(f"INSERT INTO {CHANGES_TABLE} SELECT '', (random() * 9e18)::BIGINT "
-                 f"WHERE NOT EXISTS (SELECT 1 FROM {CHANGES_TABLE} WHERE table_name = '')")
+def _partition_column(decl: TableDecl) -> str:
+    if not decl.partition:
+        raise ValueError(f"{decl.name} has no partition column: replace it whole (Tx.replace_table)")
+    return decl.partition
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def table_versions(duck) -> tuple[int, dict[str, int]]:
+    """(lineage, {table: newest version}) of a DuckDB warehouse, on its raw connection."""
+    duck.execute(f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (table_name VARCHAR NOT NULL, "
+                 f"version BIGINT NOT NULL, partition_column VARCHAR, from_partition DATE)")
+    duck.execute(f"INSERT INTO {CHANGES_TABLE} (table_name, version) SELECT '', CAST(random() * 9e18 AS BIGINT) "
+                 f"WHERE NOT EXISTS (SELECT 1 FROM {CHANGES_TABLE} WHERE table_name = '')")
+    versions = dict(duck.execute(f"SELECT table_name, max(version) FROM {CHANGES_TABLE} GROUP BY 1").fetchall())
+    return versions.pop(""), versions
