@@ -1,4 +1,4 @@
-"""Shared building blocks of the landing and fact models.
+"""Shared building blocks of the landing models.
 
 Check functions here return a one-column boolean LazyFrame (pandera's polars
 contract). A null check result counts as a pass: a rule never fires on a value

@@ -1,5 +1,4 @@
-"""Declarations of the satisfaction and complaint marts (generated once from
-schemas/marts_satisfaction.py and docs/marts-satisfaction.md, then kept by hand)."""
+"""Declarations of the satisfaction and complaint marts (METRICS 2-6; docs/marts-satisfaction.md)."""
 
 from __future__ import annotations
 

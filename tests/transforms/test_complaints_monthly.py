@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from schemas.marts_satisfaction import MartComplaintsMonthly
+from csi.warehouse.frame_schema import validate_frame
+from csi.warehouse.tables_marts_satisfaction import MART_COMPLAINTS_MONTHLY
 from transforms.complaints_monthly import build_complaints_monthly
 
 JAN, FEB = date(2026, 1, 1), date(2026, 2, 1)
@@ -54,7 +55,7 @@ def build(complaints=COMPLAINTS, sales=SALES, responses=RESPONSES, **kw) -> pl.D
         SLA,
         **kw,
     ).collect()
-    MartComplaintsMonthly.validate(out)
+    validate_frame(MART_COMPLAINTS_MONTHLY, out)
     return out
 
 

@@ -10,7 +10,8 @@ from polars.testing import assert_frame_equal
 
 from csi.catalog import load_catalog
 from csi.settings import CONFIG_DIR
-from schemas.marts_satisfaction import MartKanoQuarterly
+from csi.warehouse.frame_schema import validate_frame
+from csi.warehouse.tables_marts_satisfaction import MART_KANO_QUARTERLY
 from transforms.kano import EVALUATION_TABLE, build_kano_quarterly
 
 CATALOG = load_catalog(CONFIG_DIR / "instruments.yaml")
@@ -35,7 +36,7 @@ def pair(rid: str, f: int, d: int, feature: str = "mobile_app", when: datetime =
 
 def build(data: list[tuple], **kw) -> pl.DataFrame:
     out = build_kano_quarterly(pl.LazyFrame(data, schema=SCHEMA, orient="row"), CATALOG.lazy(), **kw).collect()
-    MartKanoQuarterly.validate(out)
+    validate_frame(MART_KANO_QUARTERLY, out)
     return out
 
 

@@ -10,7 +10,8 @@ from polars.testing import assert_frame_equal
 
 from csi.catalog import load_catalog
 from csi.settings import CONFIG_DIR
-from schemas.marts_satisfaction import MartSatisfactionMonthly
+from csi.warehouse.frame_schema import FrameInvalid, validate_frame
+from csi.warehouse.tables_marts_satisfaction import MART_SATISFACTION_MONTHLY
 from transforms.satisfaction_monthly import apply_model_weights, build_satisfaction_monthly
 
 CATALOG = load_catalog(CONFIG_DIR / "instruments.yaml")
@@ -33,7 +34,7 @@ def build(resp: list[tuple], ans: list[tuple] | None = None, **kw) -> pl.DataFra
     a = pl.LazyFrame(ans or [], schema=ANSWER_SCHEMA, orient="row")
     r = pl.LazyFrame(resp, schema=RESPONSE_SCHEMA, orient="row")
     out = build_satisfaction_monthly(a, r, CATALOG.lazy(), **kw).collect()
-    MartSatisfactionMonthly.validate(out)
+    validate_frame(MART_SATISFACTION_MONTHLY, out)
     return out
 
 
@@ -214,7 +215,7 @@ def test_ecsi_index_with_site_weights_where_the_site_model_is_estimated():
     w = pl.concat([weights(JAN, "ALL", sat, [1.0, 1.0, 2.0]), weights(JAN, "A", sat, [1.0, 1.0, 0.0])])
     out = apply_model_weights(mart.lazy(), w, pl.LazyFrame(ans, schema=ANSWER_SCHEMA, orient="row"), CATALOG)
     out = out.collect()
-    MartSatisfactionMonthly.validate(out)
+    validate_frame(MART_SATISFACTION_MONTHLY, out)
     assert cell(out, JAN, "A", "acsi_index_model")[0] == pytest.approx(400 / 9, rel=1e-12)
     assert cell(out, JAN, "B", "acsi_index_model")[0] == pytest.approx(75.0, rel=1e-12)
     assert cell(out, JAN, "ALL", "acsi_index_model")[0] == pytest.approx(1637.5 / 27, rel=1e-12)
@@ -236,8 +237,6 @@ def test_missing_column_raises_clear_error():
 
 
 def test_schema_rejects_out_of_range_nps():
-    import pandera.errors
-
     good = build(responses("A", [10], datetime(2026, 1, 5)))
-    with pytest.raises(pandera.errors.SchemaError, match="nps"):
-        MartSatisfactionMonthly.validate(good.with_columns(nps=pl.lit(150.0)))
+    with pytest.raises(FrameInvalid, match="nps"):
+        validate_frame(MART_SATISFACTION_MONTHLY, good.with_columns(nps=pl.lit(150.0)))

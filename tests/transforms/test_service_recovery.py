@@ -8,7 +8,8 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from schemas.marts_satisfaction import MartServiceRecoveryMonthly
+from csi.warehouse.frame_schema import validate_frame
+from csi.warehouse.tables_marts_satisfaction import MART_SERVICE_RECOVERY_MONTHLY
 from transforms.service_recovery import build_service_recovery_monthly
 
 JAN, MAR = date(2026, 1, 1), date(2026, 3, 1)
@@ -57,7 +58,7 @@ def build(**kw) -> pl.DataFrame:
         pl.LazyFrame(RESPONSES, schema=R_SCHEMA, orient="row"),
         **kw,
     ).collect()
-    MartServiceRecoveryMonthly.validate(out)
+    validate_frame(MART_SERVICE_RECOVERY_MONTHLY, out)
     return out
 
 

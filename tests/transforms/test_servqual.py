@@ -10,7 +10,8 @@ from polars.testing import assert_frame_equal
 
 from csi.catalog import load_catalog
 from csi.settings import CONFIG_DIR
-from schemas.marts_satisfaction import MartServqualMonthly
+from csi.warehouse.frame_schema import validate_frame
+from csi.warehouse.tables_marts_satisfaction import MART_SERVQUAL_MONTHLY
 from transforms.servqual import build_servqual_monthly
 
 CATALOG = load_catalog(CONFIG_DIR / "instruments.yaml")
@@ -26,7 +27,7 @@ def rows(rid: str, site: str, **answers: float) -> list[tuple]:
 
 def build(data: list[tuple]) -> pl.DataFrame:
     out = build_servqual_monthly(pl.LazyFrame(data, schema=SCHEMA, orient="row"), CATALOG.lazy()).collect()
-    MartServqualMonthly.validate(out)
+    validate_frame(MART_SERVQUAL_MONTHLY, out)
     return out
 
 
