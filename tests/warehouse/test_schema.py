@@ -1,4 +1,5 @@
-"""Schema management: comments in both catalogs, migrations that keep data, the data dictionary, views."""
+"""Schema management: comments in both catalogs, migrations that keep data, the data dictionary, views,
+and one column declaration behind the DDL, the dictionary, the quality checks and the frame schema."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from pathlib import Path
 import polars as pl
 import sqlalchemy as sa
 
+from csi.quality.suites import checks_for
 from csi.warehouse import tables_core as core
+from csi.warehouse import tables_marts_customers as cm
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.declare import TableDecl, to_sqlalchemy
-from csi.warehouse.dictionary import render
+from csi.warehouse.dictionary import render, table_section
 from csi.warehouse.engine import Warehouse
+from csi.warehouse.frame_schema import pandera_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,3 +108,36 @@ def test_bi_views_label_codes(warehouse_url):
                     ("b.csv", "file:unreadable", "the file cannot be read (corrupt or wrong format)"),
                     ("c.csv", "site_id:column_missing", "the file lacks this required column")]
     assert {"status_label", "rows_read", "quarantined_pct"} <= set(runs.columns)
+
+
+def test_ddl_dictionary_quality_checks_and_frame_schema_come_from_the_same_column(warehouse_url):
+    # mart_churn_signals.risk_score is declared once: NOT NULL double, between 0 and 100 (METRICS 8)
+    decl = cm.MART_CHURN_SIGNALS
+    comment = "min(100, sum of the weights of triggered signals)"
+    wh = Warehouse(warehouse_url)
+    create_schema(wh)
+    with wh.transaction() as tx:
+        nullable, data_type = tx.read(
+            "SELECT is_nullable, data_type FROM information_schema.columns "
+            "WHERE table_name = 'mart_churn_signals' AND column_name = 'risk_score'").rows()[0]
+        stored_comment = column_comment(tx, "mart_churn_signals", "risk_score")
+    wh.dispose()
+    assert (nullable, data_type.lower(), stored_comment) == (
+        "NO", "double" if warehouse_url.startswith("duckdb") else "double precision", comment)
+    assert f"| `risk_score` | double | no | between 0 and 100 | {comment} |" in render()
+    [check] = [c for c in checks_for(decl) if c.column == "risk_score"]
+    assert (check.expectation, check.kwargs) == (
+        "ExpectColumnValuesToBeBetween", {"column": "risk_score", "min_value": 0, "max_value": 100})
+    assert check.label() == "mart_churn_signals.risk_score: values between 0 and 100"
+    [rule] = pandera_schema(decl).columns["risk_score"].checks
+    assert rule.statistics == {"min_value": 0, "max_value": 100, "include_min": True, "include_max": True}
+
+    # change nothing but the declaration: the DDL, the dictionary, the check and the schema all follow
+    changed = decl.with_column("risk_score", nullable=True, max=50, strict_max=True)
+    assert to_sqlalchemy(changed, sa.MetaData(), with_keys=False).c.risk_score.nullable is True
+    assert f"| `risk_score` | double | yes | >= 0 and < 50 | {comment} |" in table_section(changed)
+    [check] = [c for c in checks_for(changed) if c.column == "risk_score"]
+    assert check.kwargs == {"column": "risk_score", "min_value": 0, "max_value": 50, "strict_max": True}
+    [rule] = pandera_schema(changed).columns["risk_score"].checks
+    assert rule.statistics == {"min_value": 0, "max_value": 50, "include_min": True, "include_max": False}
+    assert pandera_schema(changed).columns["risk_score"].nullable is True
