@@ -10,13 +10,23 @@ quarters where it has >= site_min complete responses. See docs/acsi-model.md.
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 import polars as pl
 
-from csi.catalog import SatisfactionModel
 from transforms.pls_bootstrap import BootstrapResult, bootstrap
-from transforms.pls_pm import PlsResult, estimate
+from transforms.pls_pm import ModelLike, PlsResult, estimate
+
+
+class SatisfactionModel(ModelLike, Protocol):
+    """What the mart needs of a configured model (csi.catalog.SatisfactionModel has it): transforms
+    import nothing from csi."""
+
+    name: str
+
+    @property
+    def items(self) -> list[str]: ...
 
 MART_SCHEMA = {
     "quarter": pl.Date,
