@@ -1,7 +1,7 @@
 """The mart families the refresh recomputes, in dependency order.
 
 A family reads only the facts its dirty periods need (predicate pushdown into the
-warehouse), runs its pure transforms once, and replaces the rows of those
+warehouse: csi.warehouse.mart_inputs, one function per input), runs its pure transforms once, and replaces the rows of those
 periods. `since` is the earliest event date any load touched since the last
 refresh: monthly marts are recomputed from its month on, quarterly marts from its
 quarter on. The snapshot family has its own, often later, `since` (grain
@@ -22,7 +22,7 @@ from csi.pipeline.marts_customers import refresh_customers
 from csi.pipeline.marts_drivers import refresh_clv_validation, refresh_drivers
 from csi.pipeline.marts_text import refresh_complaint_categories, refresh_topics
 from csi.settings import Settings
-from csi.warehouse import tables_core as core
+from csi.warehouse import mart_inputs as inputs
 from csi.warehouse import tables_marts_satisfaction as sat
 from csi.warehouse.engine import Tx
 from transforms.acsi_model import build_acsi_model, sat_weights
@@ -52,12 +52,6 @@ def previous_month(d: date) -> date:
     return date(d.year - 1, 12, 1) if d.month == 1 else date(d.year, d.month - 1, 1)
 
 
-def answers_of_responses_since(tx: Tx, start: date, columns: tuple[str, ...] | None = None) -> pl.LazyFrame:
-    """Answers of every response whose (latest) submission date is >= start."""
-    return tx.read_table(core.FCT_ANSWER, "response_id IN (SELECT response_id FROM fct_survey_response "
-                         "WHERE submitted_date >= :s)", {"s": start}, columns).lazy()
-
-
 def _catalog(settings: Settings) -> pl.LazyFrame:
     return load_catalog(settings.instrument_catalog).lazy()
 
@@ -67,7 +61,8 @@ def refresh_acsi_model(tx: Tx, settings: Settings, since: date) -> None:
     cfg = settings.acsi_model
     mart = build_acsi_model(
         # the columns complete_responses reads: a backfill holds every answer at once (memory)
-        answers_of_responses_since(tx, q0, ("response_id", "site_id", "submitted_at", "question_id", "answer")),
+        inputs.answers_of_responses_since(tx, q0, ("response_id", "site_id", "submitted_at", "question_id",
+                                                   "answer")),
         load_model(cfg.model), _catalog(settings), quarters=None,
         min_complete=cfg.min_complete_responses, site_min=cfg.site_min_responses, tol=cfg.tolerance,
         max_iter=cfg.max_iterations, resamples=cfg.bootstrap_resamples, seed=cfg.bootstrap_seed)
@@ -77,11 +72,11 @@ def refresh_acsi_model(tx: Tx, settings: Settings, since: date) -> None:
 def refresh_satisfaction(tx: Tx, settings: Settings, since: date) -> None:
     m0 = month_start(since)
     read_from = previous_month(m0)  # nps_prev of the first dirty month
-    answers = tx.read_table(core.FCT_ANSWER, "submitted_date >= :s", {"s": read_from}).lazy()
-    responses = tx.read_table(core.FCT_RESPONSE, "submitted_date >= :s", {"s": read_from}).lazy()
+    answers = inputs.answers_since(tx, read_from)
+    responses = inputs.responses_since(tx, read_from)
     cfg = settings.satisfaction
     mart = build_satisfaction_monthly(answers, responses, _catalog(settings), None, cfg.low_sample_n, cfg.z_value)
-    model = tx.read_table(sat.MART_ACSI_MODEL, "quarter >= :q", {"q": quarter_start(m0)}).lazy()
+    model = inputs.acsi_model_since(tx, quarter_start(m0))
     index = load_model(settings.acsi_model.model)  # the configured model names its index construct
     mart = apply_model_weights(mart, sat_weights(model, index.index_construct, index.name), answers,
                                _catalog(settings))
@@ -90,23 +85,21 @@ def refresh_satisfaction(tx: Tx, settings: Settings, since: date) -> None:
 
 def refresh_servqual(tx: Tx, settings: Settings, since: date) -> None:
     m0 = month_start(since)
-    mart = build_servqual_monthly(answers_of_responses_since(tx, m0), _catalog(settings))
+    mart = build_servqual_monthly(inputs.answers_of_responses_since(tx, m0), _catalog(settings))
     replace_from(tx, sat.MART_SERVQUAL_MONTHLY, mart, m0)
 
 
 def refresh_kano(tx: Tx, settings: Settings, since: date) -> None:
     q0 = quarter_start(since)
-    mart = build_kano_quarterly(answers_of_responses_since(tx, q0), _catalog(settings))
+    mart = build_kano_quarterly(inputs.answers_of_responses_since(tx, q0), _catalog(settings))
     replace_from(tx, sat.MART_KANO_QUARTERLY, mart, q0)
 
 
 def refresh_complaints(tx: Tx, settings: Settings, since: date) -> None:
     m0 = month_start(since)
-    complaints = tx.read_table(
-        core.FCT_COMPLAINT, "opened_at >= :s OR closed_at IS NULL OR closed_at >= :s OR first_response_at >= :s",
-        {"s": m0}).lazy()
-    sales = tx.read_table(core.FCT_SALES, "order_date >= :s", {"s": m0}).lazy()
-    responses = tx.read_table(core.FCT_RESPONSE, "submitted_date >= :s", {"s": m0}).lazy()
+    complaints = inputs.complaints_active_since(tx, m0)
+    sales = inputs.sales_since(tx, m0)
+    responses = inputs.responses_since(tx, m0)
     cfg = settings.complaints
     mart = build_complaints_monthly(complaints, sales, responses, cfg.sla_hours, cfg.silent_dissatisfied_factor)
     replace_from(tx, sat.MART_COMPLAINTS_MONTHLY, mart, m0)
@@ -116,8 +109,8 @@ def refresh_service_recovery(tx: Tx, settings: Settings, since: date) -> None:
     # every month: the "latest NPS" of a customer is as of the end of all data, so any
     # new answer can move any month's row
     mart = build_service_recovery_monthly(
-        tx.read_table(core.FCT_COMPLAINT).lazy(), tx.read_table(core.FCT_SALES).lazy(),
-        tx.read_table(core.FCT_RESPONSE).lazy(), settings.complaints.recovery_window_days)
+        inputs.all_complaints(tx), inputs.all_sales(tx), inputs.all_responses(tx),
+        settings.complaints.recovery_window_days)
     replace_all(tx, sat.MART_SERVICE_RECOVERY_MONTHLY, mart)
 
 

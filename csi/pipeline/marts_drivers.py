@@ -34,12 +34,10 @@ from threadpoolctl import threadpool_limits
 from csi.catalog import SatisfactionModel, load_catalog, load_model
 from csi.pipeline.mart_writes import replace_from
 from csi.pipeline.marts_customers import snapshot_dates
-from csi.pipeline.refresh import dirty_since
 from csi.settings import Settings
-from csi.warehouse import tables_core as core
-from csi.warehouse import tables_marts_customers as cm
+from csi.warehouse import mart_inputs as inputs
 from csi.warehouse import tables_marts_drivers as dm
-from csi.warehouse import tables_marts_satisfaction as sat
+from csi.warehouse.dirty_periods import dirty_since
 from csi.warehouse.engine import Tx
 from transforms.acsi_model import complete_responses
 from transforms.clv_validation import VALIDATION_SCHEMA, clv_validation, validation_dates
@@ -76,13 +74,10 @@ def item_scales(settings: Settings, items: list[str]) -> tuple[np.ndarray, np.nd
 
 def clv_weights(tx: Tx, quarter: date) -> tuple[date | None, pl.DataFrame]:
     """(snapshot date, customer_id -> clv_365d > 0) of the latest snapshot on or before the quarter's end."""
-    snap = tx.scalar("SELECT max(as_of_date) FROM mart_customer_value WHERE as_of_date <= :e",
-                     {"e": quarter_end(quarter)})
+    snap = inputs.latest_value_snapshot(tx, quarter_end(quarter))
     if snap is None:
         return None, pl.DataFrame(schema={"customer_id": pl.String, "clv_365d": pl.Float64})
-    values = tx.read_table(cm.MART_CUSTOMER_VALUE, "as_of_date = :d AND clv_365d > 0", {"d": snap},
-                           ("customer_id", "clv_365d"))
-    return snap, values
+    return snap, inputs.positive_clv_of_snapshot(tx, snap).collect()
 
 
 class _Cells:
@@ -128,19 +123,18 @@ def _published_se(mart: pl.DataFrame) -> dict[tuple[date, str], dict[tuple[str, 
 
 def refresh_drivers(tx: Tx, settings: Settings, since: date) -> None:
     """mart_driver_importance and mart_pls_quality from the quarter of the earliest dirty date on."""
-    from csi.pipeline.marts import answers_of_responses_since, quarter_start  # marts registers this module
+    from csi.pipeline.marts import quarter_start  # marts registers this module
 
     q0 = quarter_start(min(d for d in (since, dirty_since(tx, "date"), dirty_since(tx, "snapshot")) if d))
     cfg = settings.acsi_model
     model = load_model(cfg.model)
 
-    answers = answers_of_responses_since(tx, q0, ("response_id", "site_id", "submitted_at", "question_id", "answer"))
-    customers = tx.read_table(core.FCT_RESPONSE, "submitted_date >= :s AND customer_id IS NOT NULL", {"s": q0},
-                              ("response_id", "customer_id"))
+    answers = inputs.answers_of_responses_since(tx, q0, ("response_id", "site_id", "submitted_at", "question_id",
+                                                         "answer"))
+    customers = inputs.identified_responses_since(tx, q0).collect()
     wide = (complete_responses(answers, model.items).collect()
             .join(customers, on="response_id", how="left").sort("response_id"))  # fmt: skip
-    published = tx.read_table(sat.MART_ACSI_MODEL, "quarter >= :q AND model_name = :m AND kind IN "
-                              "('status', 'total_effect')", {"q": q0, "m": model.name})
+    published = inputs.acsi_status_and_effects_since(tx, q0, model.name).collect()
     ses = _published_se(published)
     cells = _Cells(settings, model)
     status_rows = published.filter(pl.col("kind") == "status").sort("quarter", "site_id")
@@ -173,8 +167,7 @@ def refresh_drivers(tx: Tx, settings: Settings, since: date) -> None:
 
 def sale_orders(tx: Tx) -> pl.DataFrame:
     """One row per sale order (customer_id, order_date: the order's first date), as section 7 counts them."""
-    lines = tx.read_table(core.FCT_SALES, "order_type = 'sale' AND customer_id IS NOT NULL",
-                          columns=("customer_id", "order_id", "order_date"))
+    lines = inputs.sale_lines_of_customers(tx).collect()
     return lines.group_by("customer_id", "order_id").agg(pl.col("order_date").min()).sort("customer_id", "order_id")
 
 

@@ -15,29 +15,18 @@ import polars as pl
 from csi.pipeline.mart_writes import replace_from
 from csi.pipeline.text import text_rules
 from csi.settings import Settings
-from csi.warehouse import tables_core as core
+from csi.warehouse import mart_inputs as inputs
 from csi.warehouse import tables_text as tt
 from csi.warehouse.engine import Tx
 from transforms.complaint_categories_monthly import build_complaint_categories_monthly
 from transforms.topics_monthly import build_topics_monthly
 
-TEXT_COLUMNS = ("text_id", "source", "response_id", "complaint_id", "site_id", "written_at", "sentiment",
-                "sentiment_label", "topics")
-
-
-def _texts(tx: Tx, where: str, params: dict) -> pl.LazyFrame:
-    """fct_text rows with `topics` as the list the transforms read ('' is no topic)."""
-    return tx.read_table(tt.FCT_TEXT, where, params, TEXT_COLUMNS).lazy().with_columns(
-        topics=pl.col("topics").str.split(";").list.eval(pl.element().filter(pl.element() != "")))
-
 
 def refresh_topics(tx: Tx, settings: Settings, since: date) -> None:
     m0 = since.replace(day=1)
     rules = text_rules(settings)
-    responses = tx.read_table(
-        core.FCT_RESPONSE, "response_id IN (SELECT response_id FROM fct_text WHERE source = 'survey' "
-        "AND written_date >= :s)", {"s": m0}, ("response_id", "nps_answer")).lazy()
-    mart = build_topics_monthly(_texts(tx, "written_date >= :s", {"s": m0}), responses,
+    responses = inputs.nps_of_commented_responses_since(tx, m0)
+    mart = build_topics_monthly(inputs.texts_since(tx, m0), responses,
                                 [t.topic_id for t in rules.topics])
     labels = pl.LazyFrame({"topic_id": [t.topic_id for t in rules.topics],
                            "topic_label": [t.label for t in rules.topics]})
@@ -46,11 +35,10 @@ def refresh_topics(tx: Tx, settings: Settings, since: date) -> None:
 
 def refresh_complaint_categories(tx: Tx, settings: Settings, since: date) -> None:
     m0 = since.replace(day=1)
-    complaints = tx.read_table(
-        core.FCT_COMPLAINT, "opened_at >= :s OR closed_at >= :s", {"s": m0},
-        ("complaint_id", "site_id", "opened_at", "closed_at", "category", "channel", "severity",
-         "compensation")).lazy()
+    complaints = inputs.complaints_opened_or_closed_since(
+        tx, m0, ("complaint_id", "site_id", "opened_at", "closed_at", "category", "channel", "severity",
+                 "compensation"))
     # the top topics are those of the complaints opened in the month: their texts' written_at
-    texts = _texts(tx, "source = 'complaint' AND written_date >= :s", {"s": m0})
+    texts = inputs.complaint_texts_since(tx, m0)
     mart = build_complaint_categories_monthly(complaints, texts, settings.complaints.sla_hours)
     replace_from(tx, tt.MART_COMPLAINT_CATEGORIES_MONTHLY, mart, m0)

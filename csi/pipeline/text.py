@@ -2,6 +2,7 @@
 
 A text is a pure function of its fact row and of the text configuration, so the
 refresh re-analyses only the texts whose facts it rebuilt: `capture_text_keys`
+(csi.warehouse.text_io, where every read and write of the texts lives)
 copies the pending survey and complaint keys into `ops_pending_text_key` before
 `rebuild_pending_facts` consumes them, and `refresh_texts`, right after it, deletes
 and re-derives the texts of those keys (a complaint's latest version replaces its
@@ -24,12 +25,9 @@ from csi.catalog import load_catalog
 from csi.pipeline.load import mark_dirty
 from csi.settings import Settings
 from csi.text_config import load_text_rules
-from csi.warehouse import tables_ops as ops
-from csi.warehouse import tables_text as tt
+from csi.warehouse import text_io
 from csi.warehouse.engine import Tx
 from transforms.text_facts import TextRules, analyse_texts
-
-PENDING = tt.OPS_PENDING_TEXTS.name
 
 
 def text_rules(settings: Settings) -> TextRules:
@@ -42,14 +40,6 @@ def text_question_ids(settings: Settings) -> list[str]:
     return catalog.filter(pl.col("is_text"))["question_id"].sort().to_list()
 
 
-def capture_text_keys(tx: Tx) -> None:
-    """Before the facts rebuild: the responses and complaints whose texts it may change."""
-    tx.execute(
-        f"INSERT INTO {PENDING} (source, source_id) "
-        f"SELECT DISTINCT 'survey', response_id FROM {ops.OPS_PENDING_SURVEYS.name} UNION "
-        f"SELECT DISTINCT 'complaint', complaint_id FROM {ops.OPS_PENDING_COMPLAINTS.name}")
-
-
 def refresh_texts(tx: Tx, settings: Settings) -> dict[str, float]:
     """Re-derive the texts of the captured keys (all of them after a configuration change).
 
@@ -57,54 +47,17 @@ def refresh_texts(tx: Tx, settings: Settings) -> dict[str, float]:
     started = time.perf_counter()
     rules = text_rules(settings)
     fingerprint = rules.fingerprint()
-    stored = tx.scalar("SELECT max(rules_fingerprint) FROM ops_text_rules")
-    everything = stored != fingerprint
+    everything = text_io.stored_fingerprint(tx) != fingerprint
     if everything:
-        tx.execute("DELETE FROM fct_text_topic")
-        tx.execute("DELETE FROM fct_text")
-        tx.execute("DELETE FROM ops_text_rules")
-        tx.insert(tt.OPS_TEXT_RULES, pl.DataFrame({"rules_fingerprint": [fingerprint],
-                                                   "topic_count": [len(rules.topics)]}))
+        text_io.reset_texts(tx, fingerprint, len(rules.topics))
     else:
-        for table in ("fct_text_topic", "fct_text"):
-            tx.execute(f"DELETE FROM {table} WHERE text_id IN (SELECT text_id FROM fct_text t JOIN {PENDING} p "
-                       "ON p.source_id = CASE t.source WHEN 'survey' THEN t.response_id ELSE t.complaint_id END "
-                       "AND p.source = t.source)")
-    texts = _source_texts(tx, text_question_ids(settings), everything)
-    facts = _analyse(texts, rules)
-    tx.insert(tt.FCT_TEXT, facts)
-    tx.insert(tt.FCT_TEXT_TOPIC, _topic_rows(facts))
+        text_io.delete_pending_texts(tx)
+    facts = _analyse(text_io.source_texts(tx, text_question_ids(settings), everything), rules)
+    text_io.insert_texts(tx, facts, _topic_rows(facts))
     if everything and facts.height:  # every topic and sentiment may have moved
         mark_dirty(tx, "date", facts["written_date"].min())
-    tx.execute(f"DELETE FROM {PENDING}")
+    text_io.clear_pending_text_keys(tx)
     return {"texts": float(facts.height), "seconds": time.perf_counter() - started}
-
-
-_SCHEMA = {"source": pl.String, "response_id": pl.String, "question_id": pl.String, "complaint_id": pl.String,
-           "site_id": pl.String, "customer_id": pl.String, "written_at": pl.Datetime("us"), "content": pl.String}
-
-
-def _source_texts(tx: Tx, question_ids: list[str], everything: bool) -> pl.DataFrame:
-    """Survey comments and complaint descriptions of the pending keys (of every key when `everything`)."""
-    def pending(source: str, column: str) -> str:
-        return "" if everything else (f" JOIN (SELECT DISTINCT source_id FROM {PENDING} WHERE source = "
-                                      f"'{source}') k ON k.source_id = {column}")
-
-    params = {f"q{i}": q for i, q in enumerate(question_ids)}
-    parts = []
-    if question_ids:
-        parts.append(tx.read(
-            "SELECT 'survey' AS source, a.response_id, a.question_id, CAST(NULL AS TEXT) AS complaint_id, "
-            "a.site_id, a.customer_id, a.submitted_at AS written_at, a.answer_text AS content "
-            f"FROM fct_survey_answer a{pending('survey', 'a.response_id')} "
-            f"WHERE a.question_id IN ({', '.join(':' + k for k in params)}) AND a.answer_text IS NOT NULL",
-            params, _SCHEMA))
-    parts.append(tx.read(
-        "SELECT 'complaint' AS source, CAST(NULL AS TEXT) AS response_id, CAST(NULL AS TEXT) AS question_id, "
-        "c.complaint_id, c.site_id, c.customer_id, c.opened_at AS written_at, c.description AS content "
-        f"FROM fct_complaint c{pending('complaint', 'c.complaint_id')} WHERE c.description IS NOT NULL",
-        None, _SCHEMA))
-    return pl.concat(parts)
 
 
 def _analyse(texts: pl.DataFrame, rules: TextRules) -> pl.DataFrame:
