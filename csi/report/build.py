@@ -3,7 +3,9 @@
 Every function takes an open transaction and the report's business date D and reads
 only the rows it shows (the latest month, quarter or snapshot on or before D). The
 marts hold the current figures of every period, so a report for an earlier D shows
-that period as the warehouse knows it now (late arrivals included).
+that period as the warehouse knows it now (late arrivals included). The reads themselves (which
+table, which rows) are csi.warehouse.report_reads; this module picks the period, orders and
+summarises.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from datetime import date
 
 import polars as pl
 
+from csi.vocab import BACKTEST_BANDS, RISK_BANDS, SOURCES, VALUE_TIERS
+from csi.warehouse import report_reads as reads
 from csi.warehouse.engine import Tx
 from csi.warehouse.tables import BY_NAME
 from csi.warehouse.tables_marts_drivers import FREQUENCY_BINS, QUALITY_KINDS, WEIGHTINGS
@@ -20,10 +24,7 @@ from csi.warehouse.tables_marts_drivers import FREQUENCY_BINS, QUALITY_KINDS, WE
 TREND_MONTHS = 13
 MOVERS = 3
 DECLINING_TOP = 20
-TIER_ORDER = ("platinum", "gold", "iron", "lead")
-BAND_ORDER = ("low", "medium", "high")
-NOT_READ = ("unsupported", "refused", "unreadable", "quarantined")
-SOURCES = ("sales", "surveys", "complaints")
+NOT_READ = ("unsupported", "refused", "unreadable", "quarantined")  # file statuses that contributed no rows
 ALERTS_TABLE = "mart_alerts"
 TOPIC_MONTHS = 3  # the topics section pools the newest 3 months: one month of comments is a thin sample
 EXAMPLES_PER_TOPIC = 2
@@ -87,26 +88,12 @@ class ReportData:
     extra: dict = field(default_factory=dict)
 
 
-def _t(name: str):
-    return BY_NAME[name]
-
-
-def _scalar_date(tx: Tx, sql: str, params: dict) -> date | None:
-    value = tx.scalar(sql, params)
-    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _has_table(tx: Tx, name: str) -> bool:
-    # information_schema on both databases: SQLAlchemy's inspector takes a second on DuckDB
-    return bool(tx.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = :t", {"t": name}))
-
-
 def report_date(tx: Tx) -> date | None:
     """The newest business date whose run succeeded (the default date of `csi report`); None also
     when the warehouse has no schema yet."""
-    if not _has_table(tx, "ops_pipeline_run"):
+    if not reads.has_table(tx, "ops_pipeline_run"):
         return None
-    return _scalar_date(tx, "SELECT max(business_date) FROM ops_pipeline_run WHERE status = 'success'", {})
+    return reads.newest_success_date(tx)
 
 
 def month_start(d: date) -> date:
@@ -121,21 +108,17 @@ def months_back(month: date, n: int) -> date:
 
 def latest_month(tx: Tx, d: date) -> date | None:
     """The newest month with satisfaction figures on or before D's month."""
-    return _scalar_date(tx, "SELECT max(month) FROM mart_satisfaction_monthly WHERE month <= :d",
-                        {"d": month_start(d)})
+    return reads.newest_satisfaction_month(tx, month_start(d))
 
 
 def headline(tx: Tx, month: date) -> pl.DataFrame:
     """The month's satisfaction rows: ALL first, then the sites in id order."""
-    rows = tx.read_table(_t("mart_satisfaction_monthly"), "month = :m", {"m": month})
-    return rows.sort(pl.col("site_id") != "ALL", "site_id")
+    return reads.satisfaction_of_month(tx, month).sort(pl.col("site_id") != "ALL", "site_id")
 
 
 def trends(tx: Tx, month: date, months: int = TREND_MONTHS) -> pl.DataFrame:
     """The satisfaction rows of the `months` months up to `month`, every site and ALL."""
-    rows = tx.read_table(_t("mart_satisfaction_monthly"), "month > :first AND month <= :m",
-                         {"first": months_back(month, months), "m": month})
-    return rows.sort("site_id", "month")
+    return reads.satisfaction_between(tx, months_back(month, months), month).sort("site_id", "month")
 
 
 def movers(month_rows: pl.DataFrame, k: int = MOVERS) -> list[str]:
@@ -148,9 +131,7 @@ def drivers(tx: Tx, d: date, z: float = 1.96) -> tuple[pl.DataFrame, date | None
     """Total effects of each driver construct on SAT, all sites, in the newest estimated quarter on or
     before D, with the bootstrap t value and significance (|t| > z). Returns (frame, quarter, status):
     without an estimated quarter the frame is empty and status says why (the newest quarter's status)."""
-    model = _t("mart_acsi_model")
-    status = tx.read_table(model, "site_id = 'ALL' AND kind = 'status' AND quarter <= :d",
-                           {"d": d}, columns=["quarter", "status", "n"]).sort("quarter")
+    status = reads.acsi_all_sites_status(tx, d).sort("quarter")
     ok = status.filter(pl.col("status") == "ok")
     if ok.height == 0:
         why = status["status"][-1] if status.height else "no quarter estimated yet"
@@ -158,9 +139,7 @@ def drivers(tx: Tx, d: date, z: float = 1.96) -> tuple[pl.DataFrame, date | None
                                     "std_error": pl.Float64, "t_value": pl.Float64,
                                     "is_significant": pl.Boolean}), None, why
     quarter = ok["quarter"][-1]
-    effects = tx.read_table(model, "site_id = 'ALL' AND kind = 'total_effect' AND to_construct = 'SAT' "
-                                   "AND quarter = :q", {"q": quarter},
-                            columns=["from_construct", "estimate", "std_error"])
+    effects = reads.acsi_all_sites_effects_on_sat(tx, quarter)
     effects = effects.with_columns(
         t_value=pl.when(pl.col("std_error") > 0).then(pl.col("estimate") / pl.col("std_error")))
     effects = effects.with_columns(is_significant=pl.col("t_value").abs() > z)
@@ -169,85 +148,69 @@ def drivers(tx: Tx, d: date, z: float = 1.96) -> tuple[pl.DataFrame, date | None
 
 def servqual(tx: Tx, month: date) -> pl.DataFrame:
     """All-sites SERVQUAL rows of the month (the five dimensions and _overall)."""
-    return tx.read_table(_t("mart_servqual_monthly"), "month = :m AND site_id = 'ALL'", {"m": month}).sort("dimension")
+    return reads.servqual_all_sites_of_month(tx, month).sort("dimension")
 
 
 def kano(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None]:
-    quarter = _scalar_date(tx, "SELECT max(quarter) FROM mart_kano_quarterly WHERE quarter <= :d", {"d": d})
+    quarter = reads.newest_kano_quarter(tx, d)
     if quarter is None:
-        return tx.read_table(_t("mart_kano_quarterly"), "1 = 0"), None
-    return tx.read_table(_t("mart_kano_quarterly"), "quarter = :q", {"q": quarter}).sort("feature"), quarter
+        return reads.no_rows(tx, "mart_kano_quarterly"), None
+    return reads.kano_of_quarter(tx, quarter).sort("feature"), quarter
 
 
 def complaints(tx: Tx, month: date) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(the month's complaint rows, ALL first; the all-sites rows of the trend months)."""
-    decl = _t("mart_complaints_monthly")
-    now = tx.read_table(decl, "month = :m", {"m": month}).sort(pl.col("site_id") != "ALL", "site_id")
-    trend = tx.read_table(decl, "site_id = 'ALL' AND month > :first AND month <= :m",
-                          {"first": months_back(month, TREND_MONTHS), "m": month}).sort("month")
+    now = reads.complaints_of_month(tx, month).sort(pl.col("site_id") != "ALL", "site_id")
+    trend = reads.complaints_all_sites_between(tx, months_back(month, TREND_MONTHS), month).sort("month")
     return now, trend
 
 
 def recovery(tx: Tx, month: date) -> pl.DataFrame:
-    return tx.read_table(_t("mart_service_recovery_monthly"), "month = :m", {"m": month}).sort("customer_group")
+    return reads.recovery_of_month(tx, month).sort("customer_group")
 
 
 def snapshot_date(tx: Tx, d: date) -> date | None:
-    return _scalar_date(tx, "SELECT max(as_of_date) FROM mart_customer_value WHERE as_of_date <= :d", {"d": d})
+    return reads.newest_value_snapshot(tx, d)
 
 
 def tiers(tx: Tx, snap: date) -> pl.DataFrame:
     """Customers, 365-day margin and CLV per value tier of the snapshot, platinum first (the pyramid)."""
-    rows = tx.read_table(_t("mart_customer_value"), "as_of_date = :s AND value_tier IS NOT NULL", {"s": snap},
-                         columns=["value_tier", "margin_365d", "clv_365d"])
-    got = rows.group_by("value_tier").agg(customers=pl.len(), margin_365d=pl.col("margin_365d").sum(),
+    got = reads.tiered_values(tx, snap).group_by("value_tier").agg(customers=pl.len(), margin_365d=pl.col("margin_365d").sum(),
                                           clv_365d=pl.col("clv_365d").sum())
-    order = pl.DataFrame({"value_tier": list(TIER_ORDER)})
+    order = pl.DataFrame({"value_tier": list(VALUE_TIERS)})
     return order.join(got, on="value_tier", how="left").with_columns(pl.col("customers").fill_null(0))
 
 
 def whale(tx: Tx, snap: date) -> pl.DataFrame:
-    return tx.read_table(_t("mart_whale_curve"), "as_of_date = :s", {"s": snap}).sort("rank_share_pct")
+    return reads.whale_curve(tx, snap).sort("rank_share_pct")
 
 
 def churn_bands(tx: Tx, snap: date) -> pl.DataFrame:
     """Customers per risk band of the snapshot, low to high."""
-    rows = tx.read_table(_t("mart_churn_signals"), "as_of_date = :s", {"s": snap}, columns=["risk_band"])
-    got = rows.group_by("risk_band").agg(customers=pl.len())
-    order = pl.DataFrame({"risk_band": list(BAND_ORDER)})
+    got = reads.risk_bands(tx, snap).group_by("risk_band").agg(customers=pl.len())
+    order = pl.DataFrame({"risk_band": list(RISK_BANDS)})
     return order.join(got, on="risk_band", how="left").with_columns(pl.col("customers").fill_null(0))
 
 
 def backtest(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None]:
     """The newest backtested snapshot on or before D: its rows per band (ALL carries the AUC)."""
-    decl = _t("mart_churn_backtest")
-    when = _scalar_date(tx, "SELECT max(as_of_date) FROM mart_churn_backtest WHERE as_of_date <= :d", {"d": d})
+    when = reads.newest_backtest(tx, d)
     if when is None:
-        return tx.read_table(decl, "1 = 0"), None
-    rows = tx.read_table(decl, "as_of_date = :s", {"s": when})
-    rank = {b: i for i, b in enumerate(("ALL", *BAND_ORDER))}
+        return reads.no_rows(tx, "mart_churn_backtest"), None
+    rows = reads.backtest_of(tx, when)
+    rank = {b: i for i, b in enumerate(BACKTEST_BANDS)}
     return rows.sort(pl.col("risk_band").replace_strict(rank, default=len(rank))), when
 
 
 def declining(tx: Tx, snap: date, top: int = DECLINING_TOP) -> pl.DataFrame:
     """The platinum and gold customers in the high risk band (v_declining_valuable_customers), the
     `top` with the highest CLV first (ties by customer id)."""
-    rows = tx.read(
-        "SELECT s.customer_id, v.value_tier, v.clv_365d, v.margin_365d, v.last_order_date, s.risk_score, s.reasons "
-        "FROM mart_churn_signals s JOIN mart_customer_value v ON v.as_of_date = s.as_of_date "
-        "AND v.customer_id = s.customer_id WHERE s.as_of_date = :s AND s.risk_band = 'high' "
-        "AND v.value_tier IN ('platinum', 'gold')",
-        {"s": snap},
-        schema={"customer_id": pl.String, "value_tier": pl.String, "clv_365d": pl.Float64,
-                "margin_365d": pl.Float64, "last_order_date": pl.Date, "risk_score": pl.Float64,
-                "reasons": pl.String})
-    return rows.sort(["clv_365d", "customer_id"], descending=[True, False], nulls_last=True).head(top)
+    return reads.high_risk_valuable(tx, snap).sort(["clv_365d", "customer_id"], descending=[True, False], nulls_last=True).head(top)
 
 
 def run_of(tx: Tx, d: date) -> dict | None:
     """D's current run (interrupted and replaced rows never count)."""
-    rows = tx.read_table(_t("ops_pipeline_run"), "business_date = :d AND status NOT IN ('interrupted', 'replaced')",
-                         {"d": d}).sort("started_at")
+    rows = reads.current_runs(tx, d).sort("started_at")
     return rows.row(-1, named=True) if rows.height else None
 
 
@@ -264,20 +227,14 @@ def loads(run: dict | None) -> pl.DataFrame:
 
 def top_reasons(tx: Tx, d: date, top: int = 10) -> pl.DataFrame:
     """The most frequent quarantine reason codes of D's drop (a record with two reasons counts in both)."""
-    rows = tx.read_table(_t("ops_quarantine"), "drop_date = :d", {"d": d}, columns=["source", "reasons"])
-    codes = rows.with_columns(reason=pl.col("reasons").str.split("; ")).explode("reason")
+    codes = reads.quarantine_reasons(tx, d).with_columns(reason=pl.col("reasons").str.split("; ")).explode("reason")
     got = codes.group_by("source", "reason").agg(records=pl.len())
     return got.sort(["records", "source", "reason"], descending=[True, False, False]).head(top)
 
 
 def files_not_read(tx: Tx, d: date) -> pl.DataFrame:
     """D's files that contributed no rows for a problem (not duplicates), with the whole-file reason."""
-    statuses = ", ".join(f"'{s}'" for s in NOT_READ)
-    return tx.read(
-        "SELECT f.source, f.file_path, f.status, q.reasons AS why FROM ops_ingested_file f "
-        "LEFT JOIN ops_quarantine q ON q.drop_date = f.drop_date AND q.source_file = f.file_path "
-        f"AND q.record_no IS NULL WHERE f.drop_date = :d AND f.status IN ({statuses}) ORDER BY f.file_path",
-        {"d": d}, schema={"source": pl.String, "file_path": pl.String, "status": pl.String, "why": pl.String})
+    return reads.files_of_drop(tx, d, NOT_READ)
 
 
 def checks_of(run: dict | None, given: dict | None) -> dict | None:
@@ -299,7 +256,7 @@ def alerts(tx: Tx, d: date) -> pl.DataFrame | None:
     when the warehouse declares no alerts table."""
     decl = BY_NAME.get(ALERTS_TABLE)
     # declared but not created yet: a warehouse whose schema predates it (the next run creates it)
-    if decl is None or not _has_table(tx, decl.name):
+    if decl is None or not reads.has_table(tx, decl.name):
         return None
     rows = tx.read_table(decl)
     if "period" in rows.columns:
@@ -316,22 +273,18 @@ def importance(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None, str]:
     weighting is estimated (status ok): the ok rows of both weightings, each with the means over its
     drivers (`performance_mean`, `importance_mean`: where the quadrant lines cross). Returns (frame,
     quarter, status); without an estimated quarter the frame is empty and status says why."""
-    name = "mart_driver_importance"
-    if not _has_table(tx, name):
+    if not reads.has_table(tx, "mart_driver_importance"):
         return pl.DataFrame(), None, "no driver-importance mart yet"
-    quarter = _scalar_date(tx, f"SELECT max(quarter) FROM {name} WHERE site_id = 'ALL' AND status = 'ok' "
-                               "AND quarter <= :d", {"d": d})
+    quarter = reads.newest_ok_importance_quarter(tx, d)
     if quarter is None:
-        tried = tx.read_table(_t(name), "site_id = 'ALL' AND quarter <= :d", {"d": d},
-                              columns=["quarter", "weighting", "status"])
+        tried = reads.importance_attempts(tx, d)
         if tried.height == 0:
             return pl.DataFrame(), None, "no quarter estimated yet"
         # the newest quarter's reason, the equal weighting's first (it is the model of mart_acsi_model)
         newest = tried.filter(pl.col("quarter") == tried["quarter"].max()).sort(
             pl.col("weighting") != "equal", "weighting")
         return pl.DataFrame(), None, newest["status"][0]
-    rows = tx.read_table(_t(name), "site_id = 'ALL' AND quarter = :q AND status = 'ok'", {"q": quarter})
-    rows = rows.filter(pl.col("performance").is_not_null() & pl.col("total_effect_index").is_not_null())
+    rows = reads.importance_ok_of_quarter(tx, quarter).filter(pl.col("performance").is_not_null() & pl.col("total_effect_index").is_not_null())
     rows = rows.with_columns(performance_mean=pl.col("performance").mean().over("weighting"),
                              importance_mean=pl.col("total_effect_index").mean().over("weighting"))
     rank = {w: i for i, w in enumerate(WEIGHTINGS)}
@@ -346,14 +299,12 @@ def quality(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None]:
     `flag_equal`, `estimate_clv`, `flag_clv`) and `worst` (fail, else warning, else ok; null when no
     weighting flags it, e.g. f2), in the order
     docs/acsi-model.md reads them."""
-    name = "mart_pls_quality"
-    if not _has_table(tx, name):
+    if not reads.has_table(tx, "mart_pls_quality"):
         return pl.DataFrame(), None
-    quarter = _scalar_date(tx, f"SELECT max(quarter) FROM {name} WHERE site_id = 'ALL' AND quarter <= :d",
-                           {"d": d})
+    quarter = reads.newest_quality_quarter(tx, d)
     if quarter is None:
         return pl.DataFrame(), None
-    rows = tx.read_table(_t(name), "site_id = 'ALL' AND quarter = :q", {"q": quarter})
+    rows = reads.quality_all_sites_of_quarter(tx, quarter)
     # one readable subject per kind: the item of a loading, the construct, the pair or the path
     subject = (pl.when(pl.col("kind") == "loading").then(pl.format("{} / {}", "construct", "item"))
                .when(pl.col("kind") == "htmt").then(pl.format("{} – {}", "from_construct", "to_construct"))
@@ -377,13 +328,12 @@ def quality(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None]:
 
 def holdout(tx: Tx, d: date) -> tuple[pl.DataFrame, date | None]:
     """The CLV holdout validation of the newest as-of date on or before D, bins 0 .. 7+ then total."""
-    name = "mart_clv_validation"
-    if not _has_table(tx, name):
+    if not reads.has_table(tx, "mart_clv_validation"):
         return pl.DataFrame(), None
-    when = _scalar_date(tx, f"SELECT max(as_of_date) FROM {name} WHERE as_of_date <= :d", {"d": d})
+    when = reads.newest_clv_validation(tx, d)
     if when is None:
         return pl.DataFrame(), None
-    rows = tx.read_table(_t(name), "as_of_date = :s", {"s": when})
+    rows = reads.clv_validation_of(tx, when)
     rank = {b: i for i, b in enumerate(FREQUENCY_BINS)}
     return rows.sort(pl.col("frequency_bin").replace_strict(rank, default=len(rank))), when
 
@@ -398,15 +348,13 @@ def topics(tx: Tx, d: date, months: int = TOPIC_MONTHS) -> tuple[pl.DataFrame, t
     promoter / detractor counts), one row per topic: survey and complaint mentions, share of all texts,
     mean sentiment, negative share, and the survey NPS with / without the topic and its impact.
     Most mentioned first (ties by topic id). Returns (frame, (first month, last month))."""
-    name = "mart_topics_monthly"
-    if not _has_table(tx, name):
+    if not reads.has_table(tx, "mart_topics_monthly"):
         return pl.DataFrame(), None
-    last = _scalar_date(tx, f"SELECT max(month) FROM {name} WHERE site_id = 'ALL' AND month <= :m",
-                        {"m": month_start(d)})
+    last = reads.newest_topics_month(tx, month_start(d))
     if last is None:
         return pl.DataFrame(), None
     first = months_back(last, months - 1)
-    rows = tx.read_table(_t(name), "site_id = 'ALL' AND month >= :f AND month <= :m", {"f": first, "m": last})
+    rows = reads.topics_all_sites_between(tx, first, last)
     survey = pl.col("source") == "survey"
     got = rows.group_by("topic_id").agg(
         topic_label=pl.col("topic_label").drop_nulls().last(),
@@ -432,14 +380,7 @@ def topics(tx: Tx, d: date, months: int = TOPIC_MONTHS) -> tuple[pl.DataFrame, t
 def sentiment_trend(tx: Tx, last: date, months: int = TREND_MONTHS) -> pl.DataFrame:
     """Per month and source of the `months` months up to `last`: texts, mean sentiment and the
     negative and positive shares in %, all sites (from fct_text, summed per day in the database)."""
-    schema = {"source": pl.String, "written_date": pl.Date, "texts": pl.Int64, "sentiment_sum": pl.Float64,
-              "negative": pl.Int64, "positive": pl.Int64}
-    days = tx.read(
-        "SELECT source, written_date, count(*) AS texts, sum(sentiment) AS sentiment_sum, "
-        "sum(CASE WHEN sentiment_label = 'negative' THEN 1 ELSE 0 END) AS negative, "
-        "sum(CASE WHEN sentiment_label = 'positive' THEN 1 ELSE 0 END) AS positive "
-        "FROM fct_text WHERE written_date >= :f AND written_date < :e GROUP BY source, written_date",
-        {"f": months_back(last, months - 1), "e": months_back(last, -1)}, schema=schema)
+    days = reads.sentiment_per_day(tx, months_back(last, months - 1), months_back(last, -1))
     got = days.group_by(month=pl.col("written_date").dt.truncate("1mo"), source="source").agg(
         pl.col("texts", "sentiment_sum", "negative", "positive").sum())
     return got.select(
@@ -453,16 +394,8 @@ def examples(tx: Tx, first: date, last: date, per_topic: int = EXAMPLES_PER_TOPI
     """Up to `per_topic` distinct texts per topic written in the months first .. last, the most negative
     first (what to fix; ties: newest, then text id), cut to `chars` characters with an ellipsis and with
     line breaks flattened. The page escapes them."""
-    rows = tx.read(
-        "SELECT topic_id, k, source, site_id, written_date, sentiment, content FROM ("
-        "SELECT tt.topic_id, t.source, t.site_id, t.written_date, t.sentiment, t.content, ROW_NUMBER() OVER ("
-        "PARTITION BY tt.topic_id ORDER BY t.sentiment, t.written_at DESC, t.text_id) AS k "
-        "FROM fct_text_topic tt JOIN fct_text t ON t.text_id = tt.text_id "
-        "WHERE tt.written_date >= :f AND tt.written_date < :e) ranked WHERE k <= :k",
-        # a few spare rows per topic: the same wording twice is shown once
-        {"f": first, "e": months_back(last, -1), "k": 5 * per_topic},
-        schema={"topic_id": pl.String, "k": pl.Int64, "source": pl.String, "site_id": pl.String, "written_date": pl.Date,
-                "sentiment": pl.Float64, "content": pl.String})
+    # a few spare rows per topic: the same wording twice is shown once
+    rows = reads.most_negative_texts(tx, first, months_back(last, -1), 5 * per_topic)
     flat = pl.col("content").str.replace_all(r"\s+", " ").str.strip_chars()
     rows = rows.with_columns(content=pl.when(flat.str.len_chars() > chars)
                              .then(flat.str.slice(0, chars - 1).str.strip_chars_end() + "…").otherwise(flat))
@@ -477,7 +410,7 @@ def load(tx: Tx, d: date | None = None, checks: dict | None = None, z: float = 1
     if d is None:
         raise NoReportData("no successful run in the warehouse yet: run `csi run` or `csi demo` first")
     month = latest_month(tx, d)
-    head = headline(tx, month) if month else tx.read_table(_t("mart_satisfaction_monthly"), "1 = 0")
+    head = headline(tx, month) if month else reads.no_rows(tx, "mart_satisfaction_monthly")
     trend = trends(tx, month) if month else head
     drv, drv_q, drv_status = drivers(tx, d, z)
     kano_rows, kano_q = kano(tx, d)
@@ -485,10 +418,10 @@ def load(tx: Tx, d: date | None = None, checks: dict | None = None, z: float = 1
         comp, comp_trend = complaints(tx, month)
         sq, rec = servqual(tx, month), recovery(tx, month)
     else:
-        empty = tx.read_table(_t("mart_complaints_monthly"), "1 = 0")
+        empty = reads.no_rows(tx, "mart_complaints_monthly")
         comp, comp_trend = empty, empty
-        sq = tx.read_table(_t("mart_servqual_monthly"), "1 = 0")
-        rec = tx.read_table(_t("mart_service_recovery_monthly"), "1 = 0")
+        sq = reads.no_rows(tx, "mart_servqual_monthly")
+        rec = reads.no_rows(tx, "mart_service_recovery_monthly")
     snap = snapshot_date(tx, d)
     bt, bt_date = backtest(tx, d)
     run = run_of(tx, d)
