@@ -113,10 +113,10 @@ CRASH = textwrap.dedent("""
 """)
 
 
-# _mark_dirty runs inside a drop's load transaction, _rebuild_facts inside the refresh's
+# record_pending runs inside a drop's load transaction, rebuild_facts inside the refresh's
 # (after the loads committed their pending keys), refresh_backtest after the snapshot chunks
 # were committed (Tx.commit_point)
-@pytest.mark.parametrize("module,hook,nth", [("load", "_mark_dirty", 2), ("load", "_rebuild_facts", 2),
+@pytest.mark.parametrize("module,hook,nth", [("load", "record_pending", 2), ("load", "rebuild_facts", 2),
                                              ("marts_customers", "refresh_backtest", 1)])
 def test_crash_midway_then_rerun_equals_clean_run(env, tmp_path, module, hook, nth):
     landing.build(env["landing"])
