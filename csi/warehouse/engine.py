@@ -330,12 +330,3 @@ def _first_line(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
-
-def table_versions(duck) -> tuple[int, dict[str, int]]:
-    """(lineage, {table: newest version}) of a DuckDB warehouse, on its raw connection."""
-    duck.execute(f"CREATE TABLE IF NOT EXISTS {CHANGES_TABLE} (table_name VARCHAR NOT NULL, "
-                 f"version BIGINT NOT NULL, partition_column VARCHAR, from_partition DATE)")
-    duck.execute(f"INSERT INTO {CHANGES_TABLE} (table_name, version) SELECT '', CAST(random() * 9e18 AS BIGINT) "
-                 f"WHERE NOT EXISTS (SELECT 1 FROM {CHANGES_TABLE} WHERE table_name = '')")
-    versions = dict(duck.execute(f"SELECT table_name, max(version) FROM {CHANGES_TABLE} GROUP BY 1").fetchall())
-    return versions.pop(""), versions

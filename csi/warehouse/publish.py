@@ -9,20 +9,24 @@ run therefore writes to `CSI_WAREHOUSE_URL`, and after each successful run
 
 Proportional to the change: two generations of the copy live next to the target,
 `.<name>.gen0` and `.<name>.gen1`; the target is a hard link to one of them. A
-publish updates the other one (the spare) in place with only the tables written
-since the spare was made (their versions, recorded by the writing transactions,
-csi.warehouse.engine.record_changes, differ from the spare's manifest
-`.<name>.genN.json`), re-creates the views and comments, checkpoints it, and then
-renames a new hard link over the target. A reader that has the old file open keeps
-reading it (the rename only unlinks a name; the spare it had open is never written:
-DuckDB's file lock refuses the read-write attach and the publish falls back to a whole
-copy into a new file); the next connection sees the new one whole.
+publish updates the other one (the spare) in place with only what changed since the
+spare was made, read from the change journal (csi.warehouse.changes; each generation
+is its own consumer, "publish.gen0" / "publish.gen1", its mark also kept in the
+spare's manifest `.<name>.genN.json`): a table rewritten from a partition value P on
+gets its rows with partition >= P deleted and the working ones inserted (one
+statement each), a table changed anywhere gets its differing rows (or is re-created
+whole). Then the views and comments are re-created, the spare checkpointed, and a new
+hard link renamed over the target. A reader that has the old file open keeps reading
+it (the rename only unlinks a name; the spare it had open is never written: DuckDB's
+file lock refuses the read-write attach and the publish falls back to a whole copy
+into a new file); the next connection sees the new one whole.
 
 A whole copy (`COPY FROM DATABASE`) is made when the spare cannot be trusted or
 written: the first publish, no or a stale manifest (a crash while updating it, the
-file touched since, another warehouse's lineage), a write the journal could not name,
-or a reader holding the spare. Every file is attached with `STORAGE_VERSION 'v1.0.0'`
-at creation, so BI connectors bundling DuckDB 1.0 or later can open it.
+file touched since, another warehouse's lineage, a mark the warehouse does not
+hold), a write the journal could not name, a reader holding the spare, or when the
+changed rows are most of the warehouse. Every file is attached with `STORAGE_VERSION
+'v1.0.0'` at creation, so BI connectors bundling DuckDB 1.0 or later can open it.
 
 PostgreSQL needs none of this (MVCC: readers never wait for writers): `publish`
 returns None there.
@@ -41,7 +45,8 @@ from sqlalchemy.engine import make_url
 
 from csi.faults import crash_point
 from csi.settings import Settings
-from csi.warehouse.engine import ANY_TABLE, CHANGES_TABLE, Warehouse, WarehouseError, table_versions
+from csi.warehouse.changes import Change, consumer_mark, journal_since, journal_version, lineage, mark_consumed
+from csi.warehouse.engine import ANY_TABLE, JOURNAL_TABLES, Tx, Warehouse, WarehouseError
 
 log = logging.getLogger(__name__)
 STORAGE_VERSION = "v1.0.0"
@@ -101,8 +106,7 @@ def publish_changes(settings: Settings) -> Published | None:
     try:
         # through the warehouse's own connection: no second handle on the working file
         with wh.engine.connect() as conn:
-            duck = conn.connection.driver_connection
-            done = _write_spare(duck, target)
+            done = _write_spare(Tx(conn), target)
         crash_point("publish")
         _flip(done.path, target, link)
     except Exception as exc:  # disk full, permissions, a read-only mount: one clear line
@@ -116,13 +120,20 @@ def publish_changes(settings: Settings) -> Published | None:
     return Published(target, done.is_whole_copy, done.tables, done.rows, done.reason)
 
 
-def _write_spare(duck, target: Path) -> Published:
+def _write_spare(tx: Tx, target: Path) -> Published:
     """Bring the generation the target does not point at up to date; returns it (as `path`)."""
+    duck = tx._duck()
     source = duck.execute("SELECT current_database()").fetchone()[0]
-    lineage, versions = table_versions(duck)
     spare = _spare(target)
+    consumer = f"publish.{spare.name.rsplit('.', 1)[-1]}"
+    warehouse_lineage = lineage(tx)
     manifest = _read_manifest(spare)
-    reason = _why_whole(manifest, lineage, versions) or _cheaper_whole(duck, source, versions, manifest)
+    reason = _why_whole(manifest, warehouse_lineage, consumer_mark(tx, consumer))
+    changes: dict[str, Change] = {}
+    if reason is None:
+        changes = journal_since(tx, manifest["version"])
+        reason = _cheaper_whole(duck, source, changes) if ANY_TABLE not in changes \
+            else "a write the change journal could not name"
     if reason is None:
         try:
             duck.execute(f"ATTACH {_literal(spare)} AS {SPARE}")
@@ -131,7 +142,7 @@ def _write_spare(duck, target: Path) -> Published:
     if reason is None:
         _manifest_path(spare).unlink()  # from here until the new manifest, the spare is not trusted
         try:
-            tables, rows = _update(duck, source, versions, manifest["versions"])
+            tables, rows = _update(duck, source, changes)
         finally:
             duck.execute(f"DETACH {SPARE}")
         wal = spare.with_name(spare.name + ".wal")
@@ -140,7 +151,12 @@ def _write_spare(duck, target: Path) -> Published:
         reason = "changed tables only"
     else:
         tables, rows = _copy_whole(duck, source, spare)
-    _write_manifest(spare, lineage, versions)
+    # the manifest first: a crash before the mark leaves them different, and the next publish
+    # copies this generation whole
+    _write_manifest(spare, warehouse_lineage, journal_version(tx))
+    duck.execute("BEGIN")
+    mark_consumed(tx, consumer)
+    duck.execute("COMMIT")
     return Published(spare, reason != "changed tables only", tables, rows, reason)
 
 
@@ -163,39 +179,49 @@ def _spare(target: Path) -> Path:
     return next((g for g in gens if _manifest_path(g).exists()), gens[0])
 
 
-def _why_whole(manifest: dict | None, lineage: int, versions: dict[str, int]) -> str | None:
+def _why_whole(manifest: dict | None, warehouse_lineage: int, mark: int | None) -> str | None:
     if manifest is None:
         return "no spare copy with a valid manifest"
-    if manifest.get("lineage") != lineage:
+    if manifest.get("lineage") != warehouse_lineage:
         return "the spare copy was made from another warehouse"
-    if ANY_TABLE in versions and versions[ANY_TABLE] != manifest["versions"].get(ANY_TABLE):
-        return "a write the change journal could not name"
+    if mark is None or manifest.get("version") != mark:
+        return "the spare copy's manifest is not the warehouse's mark of it"
     return None
 
 
-def _cheaper_whole(duck, source: str, versions: dict[str, int], manifest: dict) -> str | None:
-    """Measured (docs/warehouse.md): an update reads every row of the written tables on both
-    sides and writes the differing ones, a whole copy writes every row once; when the written
-    tables hold more than half the rows, the whole copy is the cheaper one."""
-    rows = duck.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = $1 "
-                        "AND schema_name = 'main' AND NOT temporary AND table_name <> $2",
-                        [source, CHANGES_TABLE]).fetchall()
-    total = sum(n for _, n in rows)
-    written = sum(n for t, n in rows if versions.get(t.lower()) != manifest["versions"].get(t.lower()))
+def _cheaper_whole(duck, source: str, changes: dict[str, Change]) -> str | None:
+    """Measured (docs/warehouse.md): an update reads and writes the changed rows (the changed
+    partitions, or every row of a table changed anywhere, on both sides), a whole copy writes
+    every row once; when the changed rows are more than half of all rows, the whole copy is the
+    cheaper one."""
+    sizes = duck.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = $1 "
+                         "AND schema_name = 'main' AND NOT temporary", [source]).fetchall()
+    total = written = 0
+    for table, size in sizes:
+        if table in JOURNAL_TABLES:
+            continue
+        total += size
+        change = changes.get(table.lower())
+        if change is None:
+            continue
+        if change.column is None:
+            written += size
+        else:
+            written += duck.execute(f"SELECT count(*) FROM {_ident(source)}.main.{_ident(table)} "
+                                    f"WHERE {_ident(change.column)} >= $1", [change.start]).fetchone()[0]
     if total > WHOLE_COPY_MIN_ROWS and 2 * written > total:
-        return f"the written tables hold {written} of {total} rows: a whole copy is cheaper"
+        return f"the written tables hold {written} changed of {total} rows: a whole copy is cheaper"
     return None
 
 
-def _update(duck, source: str, versions: dict[str, int],
-            made_at: dict[str, int]) -> tuple[tuple[str, ...], int]:
-    """Bring the tables written since the spare was made up to date in the attached spare (their
-    differing rows, or the whole table) and re-create every view and comment, in one transaction,
-    then checkpoint it. Returns the written tables and the rows deleted plus inserted."""
+def _update(duck, source: str, changes: dict[str, Change]) -> tuple[tuple[str, ...], int]:
+    """Bring the tables changed since the spare was made up to date in the attached spare (their
+    changed partitions, their differing rows, or the whole table) and re-create every view and
+    comment, in one transaction, then checkpoint it. Returns the changed tables and the rows
+    deleted plus inserted."""
     work = _tables(duck, source)
     have = _tables(duck, SPARE)
-    changed = [t for t, sql in work.items()
-               if t not in have or have[t] != sql or versions.get(t.lower()) != made_at.get(t.lower())]
+    changed = [t for t, sql in work.items() if t not in have or have[t] != sql or t.lower() in changes]
     src = _ident(source)
     duck.execute("BEGIN")
     try:
@@ -206,12 +232,14 @@ def _update(duck, source: str, versions: dict[str, int],
         rows = 0
         recreated = [t for t in changed if have.get(t) != work[t]]  # new, or its columns changed
         for t in changed:
-            if t not in recreated:
-                delta = _apply_delta(duck, src, t)
-                if delta is None:
-                    recreated.append(t)
-                else:
-                    rows += delta
+            if t in recreated:
+                continue
+            change = changes.get(t.lower(), Change(None, None))
+            delta = _apply_partitions(duck, src, t, change) if change.column else _apply_delta(duck, src, t)
+            if delta is None:
+                recreated.append(t)
+            else:
+                rows += delta
         for t in sorted(set(have) - set(work)) + recreated:
             duck.execute(f"DROP TABLE IF EXISTS {_ident(t)}")
         for t in recreated:
@@ -234,6 +262,17 @@ def _update(duck, source: str, versions: dict[str, int],
         raise
     duck.execute(f"CHECKPOINT {SPARE}")
     return tuple(changed), rows
+
+
+def _apply_partitions(duck, src: str, table: str, change: Change) -> int:
+    """Make the spare's partitions >= change.start the working ones: every change since the
+    spare was made rewrote only those, so the rows before them are equal on both sides. Returns
+    the rows deleted plus inserted."""
+    t, column = _ident(table), _ident(change.column)
+    deleted = duck.execute(f"DELETE FROM {t} WHERE {column} >= $1", [change.start]).fetchone()[0]
+    inserted = duck.execute(f"INSERT INTO {t} SELECT * FROM {src}.main.{t} WHERE {column} >= $1",
+                            [change.start]).fetchone()[0]
+    return deleted + inserted
 
 
 def _apply_delta(duck, src: str, table: str) -> int | None:
@@ -271,13 +310,13 @@ def _comments(duck, source: str) -> None:
     """Make the spare's table, view and column comments the working database's (a re-created
     object has none; a run re-applies every declared comment, so they are compared, not tracked)."""
     sql = ("SELECT 'TABLE', table_name, '', comment FROM duckdb_tables() WHERE database_name = $1 "
-           "AND schema_name = 'main' AND NOT temporary AND table_name <> $2 "
+           "AND schema_name = 'main' AND NOT temporary AND NOT list_contains($2, table_name) "
            "UNION ALL SELECT 'VIEW', view_name, '', comment FROM duckdb_views() WHERE database_name = $1 "
            "AND schema_name = 'main' AND NOT internal "
            "UNION ALL SELECT 'COLUMN', table_name, column_name, comment FROM duckdb_columns() "
-           "WHERE database_name = $1 AND schema_name = 'main' AND table_name <> $2")
-    want = {row[:3]: row[3] for row in duck.execute(sql, [source, CHANGES_TABLE]).fetchall()}
-    have = {row[:3]: row[3] for row in duck.execute(sql, [SPARE, CHANGES_TABLE]).fetchall()}
+           "WHERE database_name = $1 AND schema_name = 'main' AND NOT list_contains($2, table_name)")
+    want = {row[:3]: row[3] for row in duck.execute(sql, [source, list(JOURNAL_TABLES)]).fetchall()}
+    have = {row[:3]: row[3] for row in duck.execute(sql, [SPARE, list(JOURNAL_TABLES)]).fetchall()}
     for (kind, name, column), text in want.items():
         if (kind, name, column) in have and have[kind, name, column] != text:
             on = _ident(name) + (f".{_ident(column)}" if column else "")
@@ -292,7 +331,8 @@ def _copy_whole(duck, source: str, spare: Path) -> tuple[tuple[str, ...], int]:
     duck.execute(f"ATTACH {_literal(tmp)} AS {SPARE} (STORAGE_VERSION '{STORAGE_VERSION}')")
     try:
         duck.execute(f"COPY FROM DATABASE {_ident(source)} TO {SPARE}")
-        duck.execute(f"DROP TABLE IF EXISTS {SPARE}.main.{CHANGES_TABLE}")
+        for journal in sorted(JOURNAL_TABLES):
+            duck.execute(f"DROP TABLE IF EXISTS {SPARE}.main.{journal}")
         tables = tuple(_tables(duck, SPARE))
         rows = sum(duck.execute(f"SELECT count(*) FROM {SPARE}.main.{_ident(t)}").fetchone()[0] for t in tables)
     finally:
@@ -313,8 +353,8 @@ def _flip(spare: Path, target: Path, link: Path) -> None:
 
 def _tables(duck, database: str) -> dict[str, str]:
     rows = duck.execute("SELECT table_name, sql FROM duckdb_tables() WHERE database_name = $1 AND schema_name = "
-                        "'main' AND NOT temporary AND table_name <> $2 ORDER BY table_name",
-                        [database, CHANGES_TABLE]).fetchall()
+                        "'main' AND NOT temporary AND NOT list_contains($2, table_name) ORDER BY table_name",
+                        [database, list(JOURNAL_TABLES)]).fetchall()
     return dict(rows)
 
 
@@ -334,11 +374,11 @@ def _read_manifest(gen: Path) -> dict | None:
     return manifest
 
 
-def _write_manifest(gen: Path, lineage: int, versions: dict[str, int]) -> None:
+def _write_manifest(gen: Path, warehouse_lineage: int, version: int) -> None:
     st = gen.stat()
     path = _manifest_path(gen)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"lineage": lineage, "versions": versions,
+    tmp.write_text(json.dumps({"lineage": warehouse_lineage, "version": version,
                                "file": [st.st_ino, st.st_size, st.st_mtime_ns]}, sort_keys=True))
     os.replace(tmp, path)
 
