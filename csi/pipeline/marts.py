@@ -5,7 +5,7 @@ warehouse: csi.warehouse.mart_inputs, one function per input), runs its pure tra
 periods. `since` is the earliest event date any load touched since the last
 refresh: monthly marts are recomputed from its month on, quarterly marts from its
 quarter on. The snapshot family has its own, often later, `since` (grain
-'snapshot', see csi.pipeline.complaint_changes). Satisfaction runs after the ACSI model, whose SAT weights it uses.
+'snapshot', see csi.warehouse.complaint_changes). Satisfaction runs after the ACSI model, whose SAT weights it uses.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from transforms.servqual import build_servqual_monthly
 class MartFamily:
     name: str
     refresh: Callable[[Tx, Settings, date], None]
-    grain: str = "date"  # which ops_dirty_period grain gives its `since` (csi.pipeline.load.mark_dirty)
+    grain: str = "date"  # which ops_dirty_period grain gives its `since` (csi.warehouse.staging.mark_dirty)
 
 
 def month_start(d: date) -> date:

@@ -1,5 +1,5 @@
 """Reads and the reset of ops_dirty_period: the earliest event date per grain that the loads
-since the last refresh touched (the loads record them, csi.pipeline.load.mark_dirty)."""
+since the last refresh touched (the loads record them, csi.warehouse.staging.mark_dirty)."""
 
 from __future__ import annotations
 
