@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 import polars as pl
 
+from transforms.mart_columns import ACSI_MODEL_SCHEMA as MART_SCHEMA
 from transforms.pls_bootstrap import BootstrapResult, bootstrap
 from transforms.pls_pm import ModelLike, PlsResult, estimate
 
@@ -28,21 +29,6 @@ class SatisfactionModel(ModelLike, Protocol):
     @property
     def items(self) -> list[str]: ...
 
-MART_SCHEMA = {
-    "quarter": pl.Date,
-    "site_id": pl.String,
-    "model_name": pl.String,
-    "kind": pl.String,
-    "construct": pl.String,
-    "item": pl.String,
-    "from_construct": pl.String,
-    "to_construct": pl.String,
-    "estimate": pl.Float64,
-    "std_error": pl.Float64,
-    "n": pl.Int64,
-    "iterations": pl.Int64,
-    "status": pl.String,
-}
 
 
 def complete_responses(answers: pl.LazyFrame, items: list[str]) -> pl.LazyFrame:

@@ -20,21 +20,8 @@ import polars as pl
 
 from transforms.bgnbd import BgNbdFit, fit_bgnbd
 from transforms.bgnbd_predict import expected_purchases
+from transforms.mart_columns import VALIDATION_SCHEMA
 
-VALIDATION_SCHEMA = {
-    "as_of_date": pl.Date,
-    "calibration_end": pl.Date,
-    "holdout_days": pl.Int64,
-    "frequency_bin": pl.String,  # '0' .. '6', '7+' (calibration repeat orders), 'total'
-    "customers": pl.Int64,
-    "actual_mean": pl.Float64,
-    "predicted_mean": pl.Float64,
-    "actual_orders": pl.Int64,
-    "predicted_orders": pl.Float64,
-    "mae": pl.Float64,  # total row only
-    "rmse": pl.Float64,  # total row only
-    "status": pl.String,  # the calibration fit's status ('converged' or why not)
-}
 TOP_BIN = 7  # frequencies >= TOP_BIN share the bin '7+'
 
 

@@ -22,19 +22,10 @@ import polars as pl
 
 from transforms import customer_snapshots as cs
 from transforms.clv import ClvParams, clv_by_snapshot
+from transforms.mart_columns import CLV_MODEL_COLUMNS as MODEL_COLUMNS
+from transforms.mart_columns import CUSTOMER_VALUE_COLUMNS as COLUMNS
 from transforms.rfm import rfm_scores, rfm_segment
 from transforms.value_tier import TierCutoffs, value_tiers
-
-COLUMNS = (
-    "as_of_date", "customer_id", "first_order_date", "last_order_date", "recency_days", "frequency",
-    "monetary", "margin", "margin_365d", "r_score", "f_score", "m_score", "rfm_segment", "rank_365d",
-    "rank_share", "value_tier", "loyalty_stage", "latest_nps", "p_alive", "expected_orders_365d",
-    "expected_order_value", "margin_ratio", "clv_365d",
-)  # fmt: skip
-MODEL_COLUMNS = (
-    "as_of_date", "model", "r", "alpha", "a", "b", "p", "q", "v", "log_likelihood", "n_customers",
-    "converged", "status", "r_se", "alpha_se", "a_se", "b_se",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

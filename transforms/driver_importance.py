@@ -18,24 +18,10 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from transforms.mart_columns import DRIVER_SCHEMA
 from transforms.pls_bootstrap import BootstrapResult, bootstrap
 from transforms.pls_pm import ModelLike, PlsResult, case_weights, estimate, weighted_moments
 
-DRIVER_SCHEMA = {
-    "driver": pl.String,
-    "total_effect_index": pl.Float64,
-    "total_effect_index_se": pl.Float64,
-    "is_significant_index": pl.Boolean,
-    "total_effect_loyalty": pl.Float64,
-    "total_effect_loyalty_se": pl.Float64,
-    "is_significant_loyalty": pl.Boolean,
-    "performance": pl.Float64,
-    "impact_5pt": pl.Float64,
-    "quadrant": pl.String,
-    "n": pl.Int64,
-    "weight_sum": pl.Float64,
-    "status": pl.String,
-}
 T_CRITICAL = 1.96
 
 

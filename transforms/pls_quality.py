@@ -24,18 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+from transforms.mart_columns import QUALITY_SCHEMA
 from transforms.pls_pm import Layout, ModelLike, PlsResult, case_weights, correlation
-
-QUALITY_SCHEMA = {
-    "kind": pl.String,  # loading, alpha, rho_a, rho_c, ave, htmt, vif, f2
-    "construct": pl.String,
-    "item": pl.String,
-    "from_construct": pl.String,
-    "to_construct": pl.String,
-    "estimate": pl.Float64,
-    "flag": pl.String,  # ok, warning, fail; null where METRICS 11 sets no threshold or no value
-    "note": pl.String,
-}
 
 
 @dataclass(frozen=True)

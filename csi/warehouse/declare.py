@@ -9,10 +9,17 @@ A column's rule is what METRICS.md makes true *by definition*: `min` / `max`
 (inclusive; `strict_min` / `strict_max` exclude the bound, e.g. discount < 1) or
 `values` (a closed vocabulary from csi/vocab.py). Nulls always pass a rule;
 `nullable=False` is enforced by the database's NOT NULL.
+
+A mart's column order, and where the transform builds its frame from a dtype
+dict its types, are the transform's: `in_order` / `typed` take them from the
+transform (csi.warehouse may import transforms, never the reverse), so the
+declaration adds comments and rules and cannot drift from what is written. A
+column declared with type FRAME takes the transform's dtype.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +39,7 @@ TYPES: dict[str, tuple[sa.types.TypeEngine, pl.DataType]] = {
 
 
 NUMERIC = ("int", "bigint", "double")
+FRAME = "frame"  # the type of the transform's frame schema, filled in by typed()
 
 
 @dataclass(frozen=True)
@@ -47,9 +55,11 @@ class Col:
     values: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(self.values))
+        if self.type == FRAME:
+            return  # checked once typed() gives it the transform's type
         if self.type not in TYPES:
             raise ValueError(f"column {self.name}: unknown type {self.type!r}")
-        object.__setattr__(self, "values", tuple(self.values))
         ranged = self.min is not None or self.max is not None
         problems = [
             "give either a range or allowed values, not both" if ranged and self.values else "",
@@ -98,6 +108,11 @@ class TableDecl:
     partition: str | None = None
     indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        untyped = [c.name for c in self.columns if c.type == FRAME]
+        if untyped:
+            raise ValueError(f"{self.name}: columns {untyped} are declared FRAME but not typed()")
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -131,6 +146,41 @@ def C(name: str, type_: str, comment: str, nullable: bool = True, **rule: Any) -
 def NN(name: str, type_: str, comment: str, **rule: Any) -> Col:  # noqa: N802
     """A NOT NULL column; `rule` as for C."""
     return Col(name, type_, comment, nullable=False, **rule)
+
+
+def in_order(names: Sequence[str], columns: Sequence[Col]) -> tuple[Col, ...]:
+    """`columns` in the order a transform writes them (`names`). A declared column the transform does
+    not write (the edge adds it, e.g. the cell keys) keeps its place after the column declared before it."""
+    by_name = {c.name: c for c in columns}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ValueError(f"the transform writes columns {unknown} that the declaration lacks")
+    order = list(names)
+    for i, col in enumerate(columns):
+        if col.name not in order:
+            order.insert(order.index(columns[i - 1].name) + 1 if i else 0, col.name)
+    return tuple(by_name[n] for n in order)
+
+
+def logical_type(dtype: pl.DataType | type[pl.DataType]) -> str:
+    """The declaration type of a polars dtype (pl.Int64 -> "bigint"); ValueError for one the warehouse lacks."""
+    found = [name for name, (_, polars_type) in TYPES.items() if polars_type == dtype]
+    if not found:
+        raise ValueError(f"no warehouse type for the polars dtype {dtype}")
+    return found[0]
+
+
+def typed(schema: Mapping[str, pl.DataType | type[pl.DataType]], columns: Sequence[Col]) -> tuple[Col, ...]:
+    """`columns` in the order of a transform's frame schema, FRAME types replaced by its dtypes; a column
+    declared with a type of its own must agree with the schema (ValueError naming it)."""
+    out = []
+    for col in in_order(list(schema), columns):
+        if col.name in schema and col.type == FRAME:
+            col = replace(col, type=logical_type(schema[col.name]))
+        elif col.name in schema and logical_type(schema[col.name]) != col.type:
+            raise ValueError(f"column {col.name}: declared {col.type}, the transform writes {schema[col.name]}")
+        out.append(col)
+    return tuple(out)
 
 
 def to_sqlalchemy(decl: TableDecl, metadata: sa.MetaData, *, with_keys: bool) -> sa.Table:

@@ -1,9 +1,14 @@
-"""Declarations of the customer snapshot marts (METRICS 7 and 8; docs/customer-value.md)."""
+"""Declarations of the customer snapshot marts (METRICS 7 and 8; docs/customer-value.md).
+
+The column order of a mart whose transform lists its output (transforms/mart_columns.py for
+mart_customer_value and mart_clv_model, churn_signals.COLUMNS) is the transform's."""
 
 from __future__ import annotations
 
 from csi.vocab import BACKTEST_BANDS, LOYALTY_STAGES, RFM_SEGMENTS, RISK_BANDS, VALUE_TIERS
-from csi.warehouse.declare import NN, C, TableDecl
+from csi.warehouse.declare import NN, C, TableDecl, in_order
+from transforms.churn_signals import COLUMNS as SIGNAL_COLUMNS
+from transforms.mart_columns import CLV_MODEL_COLUMNS, CUSTOMER_VALUE_COLUMNS
 
 SCORE = {"min": 1, "max": 5}
 PROBABILITY = {"min": 0, "max": 1}
@@ -14,7 +19,7 @@ AS_OF = NN("as_of_date", "date", "snapshot date D (a business date); figures use
 MART_CUSTOMER_VALUE = TableDecl(
     "mart_customer_value", "mart",
     "Customer value (METRICS 7): one row per snapshot date x customer with a sale by D, plus prospects.",
-    (
+    in_order(CUSTOMER_VALUE_COLUMNS, (
         AS_OF,
         NN("customer_id", "text", "customer"),
         C("first_order_date", "date", "date of the first sale order"),
@@ -41,14 +46,14 @@ MART_CUSTOMER_VALUE = TableDecl(
         C("expected_order_value", "double", "Gamma-Gamma expected order value"),
         C("margin_ratio", "double", "margin / monetary clipped to [0, 1]", **PROBABILITY),
         C("clv_365d", "double", "expected_orders_365d * expected_order_value * margin_ratio"),
-    ),
+    )),
     key=("as_of_date", "customer_id"), partition="as_of_date",
 )
 
 MART_CLV_MODEL = TableDecl(
     "mart_clv_model", "mart",
     "CLV model fits: one row per snapshot date x model (bgnbd, gamma_gamma), time unit days.",
-    (
+    in_order(CLV_MODEL_COLUMNS, (
         AS_OF,
         NN("model", "text", "bgnbd or gamma_gamma"),
         C("r", "double", "BG/NBD r"), C("alpha", "double", "BG/NBD alpha (days)"),
@@ -65,7 +70,7 @@ MART_CLV_MODEL = TableDecl(
         C("alpha_se", "double", "standard error of alpha (days), as r_se", min=0),
         C("a_se", "double", "standard error of a, as r_se", min=0),
         C("b_se", "double", "standard error of b, as r_se", min=0),
-    ),
+    )),
     key=("as_of_date", "model"), partition="as_of_date",
 )
 
@@ -89,7 +94,7 @@ MART_WHALE_CURVE = TableDecl(
 MART_CHURN_SIGNALS = TableDecl(
     "mart_churn_signals", "mart",
     "Churn signals (METRICS 8): one row per snapshot date x customer with at least one order by D.",
-    (
+    in_order(SIGNAL_COLUMNS, (
         AS_OF,
         NN("customer_id", "text", "customer"),
         NN("recency_days", "bigint", "days since the last order"),
@@ -113,7 +118,7 @@ MART_CHURN_SIGNALS = TableDecl(
         NN("risk_score", "double", "min(100, sum of the weights of triggered signals)", min=0, max=100),
         NN("risk_band", "text", "low < 40 <= medium < 70 <= high", values=RISK_BANDS),
         C("reasons", "text", "triggered signals in words, most important first"),
-    ),
+    )),
     key=("as_of_date", "customer_id"), partition="as_of_date",
 )
 

@@ -1,8 +1,13 @@
-"""Declarations of the satisfaction and complaint marts (METRICS 2-6; docs/marts-satisfaction.md)."""
+"""Declarations of the satisfaction and complaint marts (METRICS 2-6; docs/marts-satisfaction.md).
+
+Where a transform lists its output columns (complaints_monthly.COLUMNS) or builds its frame from a
+dtype dict (transforms/mart_columns.py), the declaration takes the order (and the types) from it."""
 
 from __future__ import annotations
 
-from csi.warehouse.declare import NN, C, TableDecl
+from csi.warehouse.declare import FRAME, NN, C, TableDecl, in_order, typed
+from transforms.complaints_monthly import COLUMNS as COMPLAINTS_COLUMNS
+from transforms.mart_columns import ACSI_MODEL_SCHEMA
 
 PCT = {"min": 0, "max": 100}  # a count of a subset of the denominator, in %
 
@@ -95,7 +100,7 @@ MART_KANO_QUARTERLY = TableDecl(
 MART_COMPLAINTS_MONTHLY = TableDecl(
     'mart_complaints_monthly', "mart",
     "Complaint handling (METRICS 6): one row per site x month, plus site_id = 'ALL' pooled.",
-    (
+    in_order(COMPLAINTS_COLUMNS, (
         NN('month', 'date', "as above ('ALL' pooled)"),
         NN('site_id', 'text', "as above ('ALL' pooled)"),
         NN('complainants', 'bigint', 'distinct customer_id with a complaint opened_at in the month (ALL: distinct over all sites)'),
@@ -111,7 +116,7 @@ MART_COMPLAINTS_MONTHLY = TableDecl(
         C('sla_met_pct', 'double', '100 * sla_met_count / closed_count', **PCT),
         NN('open_at_month_end', 'bigint', 'complaints with opened_at < first day of next month and closed_at null or >= that day. METRICS 6 says "not before that day", so a complaint closed exactly at the next month\'s first instant (00:00:00) **is** still open at this month\'s end; closed one second earlier, it is not'),
         NN('estimated_silent_dissatisfied', 'bigint', 'complainants * silent_factor (25)'),
-    ),
+    )),
     key=('month', 'site_id'), partition='month',
 )
 MART_SERVICE_RECOVERY_MONTHLY = TableDecl(
@@ -136,21 +141,21 @@ MART_ACSI_MODEL = TableDecl(
     "mart_acsi_model", "mart",
     "ACSI/ECSI structural model (METRICS 5, PLS path modelling): one row per quarter x site x estimate; "
     "site_id 'ALL' every quarter, a site where it has >= 200 complete responses. docs/acsi-model.md.",
-    (
-        NN("quarter", "date", "first day of the quarter"),
-        NN("site_id", "text", "'ALL' or a site"),
-        NN("model_name", "text", "acsi or ecsi (the configured model)"),
-        NN("kind", "text", "status, outer_weight, loading, index_weight, path, r2, total_effect or index"),
-        C("construct", "text", "construct of an item estimate, r2 or index (e.g. SAT)"),
-        C("item", "text", "question id of an outer_weight, loading or index_weight"),
-        C("from_construct", "text", "driver of a path or total_effect"),
-        C("to_construct", "text", "outcome of a path or total_effect"),
-        C("estimate", "double", "the estimate; null on the status row"),
-        C("std_error", "double", "bootstrap standard error (paths and total effects)"),
-        NN("n", "bigint", "complete responses used"),
-        C("iterations", "bigint", "iterations of Wold's algorithm"),
-        NN("status", "text", "ok, too_few_responses: ..., degenerate: ... or not_converged"),
-    ),
+    typed(ACSI_MODEL_SCHEMA, (
+        NN("quarter", FRAME, "first day of the quarter"),
+        NN("site_id", FRAME, "'ALL' or a site"),
+        NN("model_name", FRAME, "acsi or ecsi (the configured model)"),
+        NN("kind", FRAME, "status, outer_weight, loading, index_weight, path, r2, total_effect or index"),
+        C("construct", FRAME, "construct of an item estimate, r2 or index (e.g. SAT)"),
+        C("item", FRAME, "question id of an outer_weight, loading or index_weight"),
+        C("from_construct", FRAME, "driver of a path or total_effect"),
+        C("to_construct", FRAME, "outcome of a path or total_effect"),
+        C("estimate", FRAME, "the estimate; null on the status row"),
+        C("std_error", FRAME, "bootstrap standard error (paths and total effects)"),
+        NN("n", FRAME, "complete responses used"),
+        C("iterations", FRAME, "iterations of Wold's algorithm"),
+        NN("status", FRAME, "ok, too_few_responses: ..., degenerate: ... or not_converged"),
+    )),
     key=(),  # unique on (quarter, site_id, kind, construct, item, from/to), several of them null
     partition="quarter",
 )

@@ -3,13 +3,17 @@
 fct_text holds one row per survey comment and per complaint description with its
 language, sentiment and topics; fct_text_topic one row per text x topic, which is
 what BI tools filter and count on. The topic ids are configuration
-(csi/config/topics.yaml), so they get no closed vocabulary here.
+(csi/config/topics.yaml), so they get no closed vocabulary here. The two marts'
+column order is their transform's (topics_monthly.COLUMNS, complaint_categories_monthly.COLUMNS);
+topic_label, which the refresh joins from the dictionary, keeps its declared place.
 """
 
 from __future__ import annotations
 
 from csi.vocab import LANGUAGES, SENTIMENT_LABELS, TEXT_SOURCES
-from csi.warehouse.declare import NN, C, TableDecl
+from csi.warehouse.declare import NN, C, TableDecl, in_order
+from transforms.complaint_categories_monthly import COLUMNS as CATEGORIES_COLUMNS
+from transforms.topics_monthly import COLUMNS as TOPICS_COLUMNS
 
 PCT = {"min": 0, "max": 100}
 NPS = {"min": -100, "max": 100}
@@ -87,7 +91,7 @@ MART_TOPICS_MONTHLY = TableDecl(
     "mart_topics_monthly", "mart",
     "Topics of the texts (METRICS 13): one row per month x site x source x topic (every dictionary topic, "
     "zero mentions included), plus site_id 'ALL' summed over the sites.",
-    (
+    in_order(TOPICS_COLUMNS, (
         NN("month", "date", "first day of the month of written_at"),
         NN("site_id", "text", "site, or 'ALL' (the sum of the sites)"),
         NN("source", "text", "survey (comments) or complaint (descriptions)", values=TEXT_SOURCES),
@@ -112,7 +116,7 @@ MART_TOPICS_MONTHLY = TableDecl(
         C("nps_without", "double", "NPS of those responses", **NPS),
         C("nps_impact", "double", "nps_with - nps_without: negative when the topic goes with lower NPS",
           min=-200, max=200),
-    ),
+    )),
     key=("month", "site_id", "source", "topic_id"), partition="month",
 )
 
@@ -120,7 +124,7 @@ MART_COMPLAINT_CATEGORIES_MONTHLY = TableDecl(
     "mart_complaint_categories_monthly", "mart",
     "Complaints per month x site x category x channel (METRICS 13 and 6), plus site_id 'ALL' pooled: "
     "opened, closed, resolution, SLA, compensation and the top topics of the descriptions.",
-    (
+    in_order(CATEGORIES_COLUMNS, (
         NN("month", "date", "first day of the month"),
         NN("site_id", "text", "site, or 'ALL' (pooled over the sites)"),
         C("category", "text", "complaint category (may be Chinese); a null category is its own group"),
@@ -139,7 +143,7 @@ MART_COMPLAINT_CATEGORIES_MONTHLY = TableDecl(
         C("top_topic_2_mentions", "bigint", "descriptions mentioning top_topic_2", min=0),
         C("top_topic_3", "text", "the third most mentioned topic; null when fewer topics were mentioned"),
         C("top_topic_3_mentions", "bigint", "descriptions mentioning top_topic_3", min=0),
-    ),
+    )),
     key=(),  # unique on (month, site_id, category, channel), category and channel nullable
     partition="month",
 )

@@ -3,17 +3,20 @@ and one column declaration behind the DDL, the dictionary, the quality checks an
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
 
 from csi.quality.suites import checks_for
 from csi.warehouse import tables_core as core
 from csi.warehouse import tables_marts_customers as cm
 from csi.warehouse.ddl import create_schema
-from csi.warehouse.declare import TableDecl, to_sqlalchemy
+from csi.warehouse.declare import FRAME, NN, C, TableDecl, in_order, to_sqlalchemy, typed
 from csi.warehouse.dictionary import render, table_section
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.frame_schema import pandera_schema
@@ -141,3 +144,37 @@ def test_ddl_dictionary_quality_checks_and_frame_schema_come_from_the_same_colum
     [rule] = pandera_schema(changed).columns["risk_score"].checks
     assert rule.statistics == {"min_value": 0, "max_value": 50, "include_min": True, "include_max": False}
     assert pandera_schema(changed).columns["risk_score"].nullable is True
+
+
+def test_in_order_takes_the_transforms_order_and_keeps_the_edges_columns_in_place():
+    a, b, x, k = (NN("a", "text", "a"), NN("b", "text", "b"), C("x", "int", "x"), NN("k", "date", "k"))
+    # x is declared after a, k first: the transform writes b then a
+    assert [c.name for c in in_order(["b", "a"], (a, x, b))] == ["b", "a", "x"]
+    assert [c.name for c in in_order(["b", "a"], (k, a, b))] == ["k", "b", "a"]
+    with pytest.raises(ValueError, match=r"the transform writes columns \['z'\] that the declaration lacks"):
+        in_order(["a", "z"], (a, b))
+
+
+def test_typed_gives_frame_columns_the_transforms_dtypes():
+    schema = {"n": pl.Int64, "v": pl.Float64(), "at": pl.Datetime("us")}
+    cols = typed(schema, (NN("v", FRAME, "value", min=0), C("n", FRAME, "count"), NN("k", "date", "key"),
+                          C("at", "timestamp", "when")))
+    # k is declared after n, so it follows n; at keeps the explicit type the schema agrees with
+    assert [(c.name, c.type, c.nullable, c.rule) for c in cols] == [
+        ("n", "bigint", True, ""), ("k", "date", False, ""), ("v", "double", False, ">= 0"),
+        ("at", "timestamp", True, "")]
+    with pytest.raises(ValueError, match="column n: declared int, the transform writes Int64"):
+        typed(schema, (C("n", "int", "count"), C("v", FRAME, "value"), C("at", FRAME, "when")))
+    with pytest.raises(ValueError, match="column v: a range needs a numeric type, not text"):
+        typed({"v": pl.String}, (C("v", FRAME, "value", min=0),))
+    with pytest.raises(ValueError, match="no warehouse type for the polars dtype Int8"):
+        typed({"v": pl.Int8}, (C("v", FRAME, "value"),))
+    with pytest.raises(ValueError, match=r"t: columns \['v'\] are declared FRAME but not typed\(\)"):
+        TableDecl("t", "mart", "a table", (C("v", FRAME, "value"),))
+
+
+def test_the_declarations_load_no_numerical_library():
+    # every command imports the declarations; the transforms' column lists they read load polars only
+    code = "import sys, csi.warehouse.tables; print(sorted({'numpy', 'scipy'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
