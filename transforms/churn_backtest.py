@@ -23,6 +23,8 @@ from transforms import customer_snapshots as cs
 from transforms.vocab import ALL_BANDS
 from transforms.vocab import BACKTEST_BANDS as BANDS
 
+COLUMNS = (cs.D, "risk_band", "customers", "churned", "churn_rate_pct", "auc")
+
 
 def build_churn_backtest(
     signals: pl.LazyFrame, sales: pl.LazyFrame, horizon_days: int = 90, data_end: date | None = None
@@ -72,5 +74,5 @@ def build_churn_backtest(
     return (
         out.with_columns(churn_rate_pct=rate.cast(pl.Float64))
         .sort(pl.col(cs.D), order)
-        .select(cs.D, "risk_band", "customers", "churned", "churn_rate_pct", "auc")
+        .select(COLUMNS)
     )

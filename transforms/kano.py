@@ -29,6 +29,10 @@ EVALUATION_TABLE = pl.DataFrame(
     orient="row",
 )
 TIE_BREAK = ["M", "O", "A", "I", "R", "Q"]
+COLUMNS = (
+    "quarter", "feature", "n", "a_count", "o_count", "m_count", "i_count", "r_count", "q_count", "category",
+    "better", "worse",
+)  # fmt: skip
 
 
 def build_kano_quarterly(
@@ -68,20 +72,8 @@ def build_kano_quarterly(
             better=pl.when(base > 0).then((pl.col("a_count") + pl.col("o_count")) / base),
             worse=pl.when(base > 0).then(-(pl.col("o_count") + pl.col("m_count")) / base),
         )
-        .select(
-            "quarter",
-            "feature",
-            "n",
-            "a_count",
-            "o_count",
-            "m_count",
-            "i_count",
-            "r_count",
-            "q_count",
-            "category",
-            pl.col("better").cast(pl.Float64),
-            pl.col("worse").cast(pl.Float64),
-        )  # fmt: skip
+        .with_columns(pl.col("better", "worse").cast(pl.Float64))
+        .select(COLUMNS)
     )
     if quarters is not None:
         firsts = sorted({date(q.year, (q.month - 1) // 3 * 3 + 1, 1) for q in quarters})

@@ -33,6 +33,11 @@ from transforms._satisfaction_common import keep_months, month_start, require_co
 KEYS = ["month", "site_id", "dimension"]
 OVERALL = "_overall"
 PARTS = ["gap", "expectation", "perception", "weight"]
+COLUMNS = [
+    *KEYS, "n", "gap_sum", "gap_mean", "expectation_n", "expectation_sum", "expectation_mean",
+    "perception_n", "perception_sum", "perception_mean", "weight_n", "weight_sum", "weight_mean",
+    "score_unweighted", "score_weighted",
+]  # fmt: skip
 
 
 def build_servqual_monthly(
@@ -129,10 +134,5 @@ def build_servqual_monthly(
             score_weighted=pl.when(pl.col("both") == pl.col("n_dims")).then("score_weighted"),
         )
     )
-    columns = [
-        *KEYS, "n", "gap_sum", "gap_mean", "expectation_n", "expectation_sum", "expectation_mean",
-        "perception_n", "perception_sum", "perception_mean", "weight_n", "weight_sum", "weight_mean",
-        "score_unweighted", "score_weighted",
-    ]  # fmt: skip
-    out = pl.concat([dims, overall], how="diagonal_relaxed").select(columns)
+    out = pl.concat([dims, overall], how="diagonal_relaxed").select(COLUMNS)
     return keep_months(out, months).sort(KEYS)

@@ -21,6 +21,10 @@ import polars as pl
 
 POINTS = tuple(range(5, 101, 5))
 D = "as_of_date"
+COLUMNS = (
+    D, "rank_share_pct", "customers", "n_customers", "cumulative_margin", "total_margin",
+    "cumulative_margin_share", "top20_margin_share", "bottom30_margin_share",
+)  # fmt: skip
 
 
 def build_whale_curve(customer_value: pl.LazyFrame) -> pl.LazyFrame:
@@ -50,16 +54,6 @@ def build_whale_curve(customer_value: pl.LazyFrame) -> pl.LazyFrame:
     return (
         curve.join(top20, on=D, how="left")
         .join(bottom30, on=D, how="left")
-        .select(
-            D,
-            "rank_share_pct",
-            "customers",
-            "n_customers",
-            "cumulative_margin",
-            "total_margin",
-            "cumulative_margin_share",
-            "top20_margin_share",
-            "bottom30_margin_share",
-        )  # fmt: skip
+        .select(COLUMNS)
         .sort(D, "rank_share_pct")
     )

@@ -1,14 +1,17 @@
 """Declarations of the customer snapshot marts (METRICS 7 and 8; docs/customer-value.md).
 
 The column order of a mart whose transform lists its output (transforms/mart_columns.py for
-mart_customer_value and mart_clv_model, churn_signals.COLUMNS) is the transform's."""
+mart_customer_value and mart_clv_model; whale_curve, churn_signals, churn_backtest .COLUMNS) is
+the transform's."""
 
 from __future__ import annotations
 
 from csi.vocab import BACKTEST_BANDS, LOYALTY_STAGES, RFM_SEGMENTS, RISK_BANDS, VALUE_TIERS
 from csi.warehouse.declare import NN, C, TableDecl, in_order
+from transforms.churn_backtest import COLUMNS as BACKTEST_COLUMNS
 from transforms.churn_signals import COLUMNS as SIGNAL_COLUMNS
 from transforms.mart_columns import CLV_MODEL_COLUMNS, CUSTOMER_VALUE_COLUMNS
+from transforms.whale_curve import COLUMNS as WHALE_COLUMNS
 
 SCORE = {"min": 1, "max": 5}
 PROBABILITY = {"min": 0, "max": 1}
@@ -77,7 +80,7 @@ MART_CLV_MODEL = TableDecl(
 MART_WHALE_CURVE = TableDecl(
     "mart_whale_curve", "mart",
     "Whale curve (METRICS 7): one row per snapshot date x rank share point (5, 10, ..., 100 %).",
-    (
+    in_order(WHALE_COLUMNS, (
         AS_OF,
         NN("rank_share_pct", "bigint", "top share of customers by margin_365d, in %", values=tuple(range(5, 101, 5))),
         NN("customers", "bigint", "customers in that top share: floor(pct * n / 100)"),
@@ -87,7 +90,7 @@ MART_WHALE_CURVE = TableDecl(
         C("cumulative_margin_share", "double", "cumulative_margin / total_margin"),
         C("top20_margin_share", "double", "share of margin of the top 20 % (the 20/80 check)"),
         C("bottom30_margin_share", "double", "share of margin of the bottom 30 % (often negative)"),
-    ),
+    )),
     key=("as_of_date", "rank_share_pct"), partition="as_of_date",
 )
 
@@ -125,13 +128,13 @@ MART_CHURN_SIGNALS = TableDecl(
 MART_CHURN_BACKTEST = TableDecl(
     "mart_churn_backtest", "mart",
     "Churn score backtest: one row per snapshot date (>= 90 days before the newest data) x risk band.",
-    (
+    in_order(BACKTEST_COLUMNS, (
         AS_OF,
         NN("risk_band", "text", "ALL, low, medium or high", values=BACKTEST_BANDS),
         NN("customers", "bigint", "customers scored at D in the band"),
         NN("churned", "bigint", "of them, customers with no order in (D, D+90]"),
         C("churn_rate_pct", "double", "100 * churned / customers", min=0, max=100),
         C("auc", "double", "AUC of risk_score for churn (ALL row only)", **PROBABILITY),
-    ),
+    )),
     key=("as_of_date", "risk_band"), partition="as_of_date",
 )

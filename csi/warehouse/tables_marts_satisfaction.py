@@ -1,13 +1,16 @@
 """Declarations of the satisfaction and complaint marts (METRICS 2-6; docs/marts-satisfaction.md).
 
-Where a transform lists its output columns (complaints_monthly.COLUMNS) or builds its frame from a
-dtype dict (transforms/mart_columns.py), the declaration takes the order (and the types) from it."""
+Where a transform lists its output columns (servqual, kano, complaints_monthly .COLUMNS) or builds its
+frame from a dtype dict (transforms/mart_columns.py), the declaration takes the order (and the types)
+from it. mart_satisfaction_monthly's SAT item columns follow the catalog, so its order is declared here."""
 
 from __future__ import annotations
 
 from csi.warehouse.declare import FRAME, NN, C, TableDecl, in_order, typed
 from transforms.complaints_monthly import COLUMNS as COMPLAINTS_COLUMNS
+from transforms.kano import COLUMNS as KANO_COLUMNS
 from transforms.mart_columns import ACSI_MODEL_SCHEMA
+from transforms.servqual import COLUMNS as SERVQUAL_COLUMNS
 
 PCT = {"min": 0, "max": 100}  # a count of a subset of the denominator, in %
 
@@ -57,7 +60,7 @@ MART_SATISFACTION_MONTHLY = TableDecl(
 MART_SERVQUAL_MONTHLY = TableDecl(
     'mart_servqual_monthly', "mart",
     "SERVQUAL gaps (METRICS 3): one row per month x site x dimension (plus '_overall' scores), site_id incl. 'ALL'.",
-    (
+    in_order(SERVQUAL_COLUMNS, (
         NN('month', 'date', "as above ('ALL' pooled)"),
         NN('site_id', 'text', "as above ('ALL' pooled)"),
         NN('dimension', 'text', 'tangibles, reliability, responsiveness, assurance, empathy, or _overall'),
@@ -75,13 +78,13 @@ MART_SERVQUAL_MONTHLY = TableDecl(
         C('weight_mean', 'double', 'responses of the cell that answered sq_w_<dimension>; sum and mean of their points (null mean if none)'),
         C('score_unweighted', 'double', '_overall rows only: mean of the dimension gap_means; null unless every catalog dimension has one'),
         C('score_weighted', 'double', '_overall rows only: sum(gap_mean * weight_mean / 100); null unless every dimension has both a gap_mean and a weight_mean'),
-    ),
+    )),
     key=('month', 'site_id', 'dimension'), partition='month',
 )
 MART_KANO_QUARTERLY = TableDecl(
     'mart_kano_quarterly', "mart",
     'KANO categories (METRICS 4): one row per quarter x feature, all sites pooled.',
-    (
+    in_order(KANO_COLUMNS, (
         NN('quarter', 'date', 'first day of the quarter'),
         NN('feature', 'text', 'catalog feature'),
         NN('n', 'bigint', 'responses with both answers for the feature'),
@@ -94,7 +97,7 @@ MART_KANO_QUARTERLY = TableDecl(
         NN('category', 'text', 'most frequent category; ties broken M > O > A > I > R > Q'),
         C('better', 'double', '(A + O) / (A + O + M + I); null when A + O + M + I = 0', min=0, max=1),
         C('worse', 'double', '-(O + M) / (A + O + M + I); null when A + O + M + I = 0', min=-1, max=0),
-    ),
+    )),
     key=('quarter', 'feature'), partition='quarter',
 )
 MART_COMPLAINTS_MONTHLY = TableDecl(
