@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 
 import duckdb
+import polars as pl
 import pytest
 
 from csi.settings import load_settings
+from csi.warehouse import tables_marts_customers as cm
+from csi.warehouse import tables_marts_satisfaction as sat
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.engine import ANY_TABLE, Warehouse, note_written
 from csi.warehouse.publish import generation_files, publish, publish_changes, publish_target
@@ -292,3 +296,129 @@ def test_a_publish_killed_at_any_step_keeps_a_whole_copy_and_the_next_one_is_cor
     assert again.is_whole_copy == (crash == "in the update")
     assert [s for (s,) in read_only(target, "SELECT site_id FROM dim_site ORDER BY 1")] == ["S2", "S3"]
     assert_copy_equals_working(target)
+
+
+# -- partition deltas: a published copy equals a whole copy -------------------------------------
+
+def whale(days: list[str], margin: float) -> pl.DataFrame:
+    """mart_whale_curve rows (partition as_of_date), one per day, all with `margin`."""
+    n = len(days)
+    return pl.DataFrame({"as_of_date": [date.fromisoformat(d) for d in days], "rank_share_pct": [10] * n,
+                         "customers": [1] * n, "n_customers": [10] * n, "cumulative_margin": [margin] * n,
+                         "total_margin": [margin] * n, "cumulative_margin_share": [1.0] * n,
+                         "top20_margin_share": [None] * n, "bottom30_margin_share": [None] * n})
+
+
+def recovery(groups: list[str]) -> pl.DataFrame:
+    n = len(groups)
+    return pl.DataFrame({"month": [date(2026, 1, 1)] * n, "customer_group": groups, "customers": [3] * n,
+                         "nps_n": [2] * n, "nps_sum": [10.0] * n, "mean_latest_nps": [5.0] * n,
+                         "reorder_count": [1] * n, "reorder_pct": [33.3] * n, "window_complete": [True] * n})
+
+
+def in_a_transaction(write) -> None:
+    wh = Warehouse(load_settings().url)
+    with wh.transaction() as tx:
+        write(tx)
+    wh.dispose()
+
+
+def assert_same_tables(copy_path, whole_path) -> None:
+    """Table by table, row by row (and the catalog) the two files hold the same."""
+    copy, whole = duckdb.connect(str(copy_path), read_only=True), duckdb.connect(str(whole_path), read_only=True)
+    try:
+        tables = [t for (t,) in whole.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        assert [t for (t,) in copy.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()] == tables
+        for t in tables:
+            sql = f'SELECT * FROM "{t}" ORDER BY ALL'
+            assert copy.execute(sql).fetchall() == whole.execute(sql).fetchall(), t
+        for sql in CATALOG:
+            assert copy.execute(sql).fetchall() == whole.execute(sql).fetchall()
+    finally:
+        copy.close()
+        whole.close()
+
+
+def whole_copy(tmp_path, name: str):
+    """A whole copy of the warehouse as it is now, made by DuckDB itself (COPY FROM DATABASE)."""
+    path = tmp_path / f"{name}.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(f"ATTACH '{load_settings().url.removeprefix('duckdb:///')}' AS working (READ_ONLY)")
+    con.execute(f"COPY FROM DATABASE working TO {path.stem}")
+    for journal in ("_csi_table_changes", "_csi_change_marks"):
+        con.execute(f"DROP TABLE {journal}")
+    con.close()
+    return path
+
+
+DAYS = ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05", "2026-01-06"]
+
+
+def test_partition_deltas_publish_the_same_copy_as_a_whole_copy(env, tmp_path):
+    fresh_schema()
+    settings = load_settings()
+    in_a_transaction(lambda tx: tx.insert(cm.MART_WHALE_CURVE, whale(DAYS, 1.0)))
+    publish_changes(settings)
+    publish_changes(settings)  # both generations: the six days of margin 1.0
+    # a snapshot restated from a mid date (3 days rewritten, 2 added), a whole-table rewrite, a new table
+    in_a_transaction(lambda tx: (
+        tx.replace_partitions_from(cm.MART_WHALE_CURVE, whale(DAYS[3:] + ["2026-01-07", "2026-01-08"], 2.0),
+                                   date(2026, 1, 4)),
+        tx.replace_table(sat.MART_SERVICE_RECOVERY_MONTHLY, recovery(["promoters", "detractors"])),
+        tx.execute("CREATE TABLE extra_note (note VARCHAR)"),
+        tx.execute("INSERT INTO extra_note VALUES ('new')")))
+    first = publish_changes(settings)
+    # whale: 3 spare rows from 01-04 deleted, 5 working rows inserted; recovery: re-created (2 rows,
+    # all of them new); extra_note: created (1 row)
+    assert (first.is_whole_copy, first.tables, first.rows) == (
+        False, ("extra_note", "mart_service_recovery_monthly", "mart_whale_curve"), 3 + 5 + 2 + 1)
+    assert_same_tables(first.path, whole_copy(tmp_path, "whole1"))
+    in_a_transaction(lambda tx: tx.replace_partitions_from(cm.MART_WHALE_CURVE, whale(["2026-01-08"], 3.0), date(2026, 1, 8)))
+    second = publish_changes(settings)
+    # the other generation was made before both changes: their union, from 01-04 on (3 deleted,
+    # 5 inserted), not the last one's 01-08 alone
+    assert (second.is_whole_copy, second.tables, second.rows) == (
+        False, ("extra_note", "mart_service_recovery_monthly", "mart_whale_curve"), 3 + 5 + 2 + 1)
+    assert read_only(second.path, "SELECT as_of_date, cumulative_margin FROM mart_whale_curve "
+                     "WHERE as_of_date >= DATE '2026-01-03' ORDER BY 1") == [
+        (date(2026, 1, 3), 1.0), (date(2026, 1, 4), 2.0), (date(2026, 1, 5), 2.0), (date(2026, 1, 6), 2.0),
+        (date(2026, 1, 7), 2.0), (date(2026, 1, 8), 3.0)]
+    assert_same_tables(second.path, whole_copy(tmp_path, "whole2"))
+    third = publish_changes(settings)  # the first generation lacks only 01-08's restatement
+    assert (third.is_whole_copy, third.tables, third.rows) == (False, ("mart_whale_curve",), 1 + 1)
+    assert_same_tables(third.path, second.path)
+
+
+KILLED_IN_PARTITIONS = ("import os, signal\n"
+                        "import csi.warehouse.publish as p\n"
+                        "from csi.settings import load_settings\n"
+                        "p._apply_partitions = lambda *a: os.kill(os.getpid(), signal.SIGKILL)\n"
+                        "p.publish_changes(load_settings())\n")
+
+
+@pytest.mark.parametrize("crash", ["in the partition delta", "publish"])
+def test_a_publish_killed_during_a_partition_delta_keeps_the_target_and_the_next_is_right(env, crash, tmp_path):
+    fresh_schema()
+    settings = load_settings()
+    in_a_transaction(lambda tx: tx.insert(cm.MART_WHALE_CURVE, whale(DAYS, 1.0)))
+    target = publish_changes(settings).path
+    publish_changes(settings)
+    in_a_transaction(lambda tx: tx.replace_partitions_from(cm.MART_WHALE_CURVE, whale(DAYS[2:], 2.0), date(2026, 1, 3)))
+    script, child = (KILLED_IN_PARTITIONS, dict(os.environ)) if crash == "in the partition delta" else \
+        (KILLED_AT, {**os.environ, "CSI_TEST_CRASH_AT": crash})
+    done = subprocess.run([sys.executable, "-c", script], env=child, capture_output=True, text=True, timeout=120)
+    assert done.returncode == -9, done.stderr[-2000:]
+    # the target still holds the six days of 1.0 (sum 6.0)
+    assert read_only(target, "SELECT sum(cumulative_margin) FROM mart_whale_curve") == [(6.0,)]
+    in_a_transaction(lambda tx: tx.replace_partitions_from(cm.MART_WHALE_CURVE, whale(DAYS[4:], 3.0), date(2026, 1, 5)))
+    again = publish_changes(settings)
+    # killed inside the delta: the spare lost its manifest, a whole copy; killed after writing the
+    # spare (before the rename): the spare and its mark are current but for the 01-05 restatement
+    # (2 rows deleted, 2 inserted)
+    if crash == "publish":
+        assert (again.is_whole_copy, again.tables, again.rows) == (False, ("mart_whale_curve",), 2 + 2)
+    else:
+        assert again.is_whole_copy
+    # 01-01, 01-02 of 1.0; 01-03, 01-04 of 2.0; 01-05, 01-06 of 3.0
+    assert read_only(target, "SELECT sum(cumulative_margin) FROM mart_whale_curve") == [(12.0,)]
+    assert_same_tables(target, whole_copy(tmp_path, "whole"))
