@@ -3,7 +3,7 @@ says, accept the marts the transforms build and refuse a frame the warehouse mus
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandera.errors
 import polars as pl
@@ -12,6 +12,7 @@ import pytest
 from csi.warehouse.declare import TYPES
 from csi.warehouse.frame_schema import FrameInvalid, pandera_schema, validate_frame
 from csi.warehouse.tables import TABLES
+from csi.warehouse.tables_alerts import MART_ALERTS
 from csi.warehouse.tables_core import FCT_SALES
 from csi.warehouse.tables_marts_customers import (
     MART_CHURN_BACKTEST,
@@ -20,10 +21,15 @@ from csi.warehouse.tables_marts_customers import (
     MART_CUSTOMER_VALUE,
     MART_WHALE_CURVE,
 )
+from csi.warehouse.tables_text import MART_COMPLAINT_CATEGORIES_MONTHLY, MART_TOPICS_MONTHLY
 from tests.transforms.customer_data import complaints, d, fake_models, responses, sales, ts
+from transforms import alerts
+from transforms.alerts import feed_missing, merge_alerts
 from transforms.churn_backtest import build_churn_backtest
 from transforms.churn_signals import build_churn_signals
+from transforms.complaint_categories_monthly import build_complaint_categories_monthly
 from transforms.customer_value import customer_value_with_models
+from transforms.topics_monthly import build_topics_monthly
 from transforms.whale_curve import build_whale_curve
 
 D = date(2025, 3, 31)
@@ -151,3 +157,48 @@ def test_the_customer_marts_the_transforms_build_pass_their_generated_schemas():
     assert signals.filter(pl.col("customer_id") == "b")["open_complaints"].to_list() == [1]
     later = build_churn_backtest(signals.lazy(), SALES, data_end=date(2025, 7, 1))
     assert validate_frame(MART_CHURN_BACKTEST, later)["risk_band"].to_list() == ["ALL", "low", "medium", "high"]
+
+
+JAN = date(2026, 1, 1)
+
+
+def test_the_text_marts_the_transforms_build_pass_their_generated_schemas():
+    # two January comments at site A: r1 (NPS 3, a detractor) mentions delivery, r2 (NPS 10) nothing
+    texts = pl.LazyFrame(
+        [("t1", "survey", "r1", "A", datetime(2026, 1, 3), -0.5, "negative", ["delivery"]),
+         ("t2", "survey", "r2", "A", datetime(2026, 1, 4), 0.5, "positive", [])],
+        schema={"text_id": pl.String, "source": pl.String, "response_id": pl.String, "site_id": pl.String,
+                "written_at": pl.Datetime("us"), "sentiment": pl.Float64, "sentiment_label": pl.String,
+                "topics": pl.List(pl.String)}, orient="row")  # fmt: skip
+    nps = pl.LazyFrame({"response_id": ["r1", "r2"], "nps_answer": [3, 10]})
+    # topic_label is joined by the refresh from the dictionary
+    topics = build_topics_monthly(texts, nps).with_columns(topic_label=pl.lit("Delivery"))
+    stored = validate_frame(MART_TOPICS_MONTHLY, topics)
+    row = stored.filter(site_id="A").row(0, named=True)
+    assert (row["texts"], row["mentions"], row["share_pct"], row["negative_pct"]) == (2, 1, 50.0, 100.0)
+    # with the topic: r1 only, NPS -100; without: r2, NPS 100; impact -200 is the declared floor
+    assert (row["nps_with"], row["nps_without"], row["nps_impact"]) == (-100.0, 100.0, -200.0)
+
+    complaints = pl.LazyFrame(
+        [("k1", "A", datetime(2026, 1, 5, 8), datetime(2026, 1, 5, 10), "delivery", "phone", 1, 10.0)],
+        schema={"complaint_id": pl.String, "site_id": pl.String, "opened_at": pl.Datetime("us"),
+                "closed_at": pl.Datetime("us"), "category": pl.String, "channel": pl.String, "severity": pl.Int64,
+                "compensation": pl.Float64}, orient="row")  # fmt: skip
+    described = pl.LazyFrame({"complaint_id": ["k1"], "topics": [["delivery"]]})
+    categories = validate_frame(MART_COMPLAINT_CATEGORIES_MONTHLY,
+                                build_complaint_categories_monthly(complaints, described, {1: 4.0}))
+    # closed after 2 h within the 4 h of severity 1: met
+    assert categories.filter(site_id="A").select("opened_count", "sla_met_pct", "top_topic_1").row(0) == (
+        1, 100.0, "delivery")
+
+
+def test_the_alerts_table_the_merge_builds_passes_its_generated_schema():
+    files = pl.LazyFrame({"drop_date": [JAN, JAN], "source": ["sales", "surveys"]})
+    found = feed_missing(pl.LazyFrame({"business_date": [JAN]}), files).collect()
+    merged = merge_alerts(pl.DataFrame(schema=alerts.TABLE_SCHEMA), found, ["feed_missing"], "run-1",
+                          datetime(2026, 1, 2, 6))
+    stored = validate_frame(MART_ALERTS, merged)
+    assert stored.select("rule", "severity", "subject", "period", "resolved").rows() == [
+        ("feed_missing", "critical", "complaints", JAN, False)]
+    with pytest.raises(FrameInvalid, match=r"mart_alerts: rule: isin.*e\.g\. feed_late"):
+        validate_frame(MART_ALERTS, merged.with_columns(rule=pl.lit("feed_late")))
