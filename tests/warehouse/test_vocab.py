@@ -18,14 +18,10 @@ HOMES = {"transforms/vocab.py", "csi/vocab.py"}
 # copies in files other engineers own, each to become an import of csi.vocab (issue 14, item 2);
 # delete a line when its copy is gone
 PENDING = {
-    ("csi/report/build.py", "VALUE_TIERS"), ("csi/report/build.py", "RISK_BANDS"),
-    ("csi/report/build.py", "SOURCES"), ("csi/backtest_report.py", "RISK_BANDS"),
-    ("csi/flows/artifacts.py", "SOURCES"), ("csi/artifacts.py", "SOURCES"),
-    ("csi/cli_commands.py", "SOURCES"), ("csi/cli/commands.py", "SOURCES"),
     ("schemas/landing_complaints.py", "COMPLAINT_STATUSES"), ("schemas/landing_sales.py", "ORDER_TYPES"),
     # the SQL baseline's IN lists: csi.vocab.sql_values(vocab.ORDER_TYPES) writes the same text
     ("bench/baseline_landing.py", "ORDER_TYPES"), ("bench/baseline_landing.py", "COMPLAINT_STATUSES"),
-}  # fmt: skip
+}
 
 
 def _vocabularies() -> dict[str, tuple[str, ...]]:
