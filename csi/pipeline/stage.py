@@ -1,7 +1,8 @@
 """Stage one drop: read and validate its files into Parquet files on disk.
 
 Staging is pure on the landing files (no warehouse access), so drops can be
-staged in parallel; loading is serialised in date order (csi.pipeline.load).
+staged in parallel; loading is serialised in date order, in batches of dates
+(csi.pipeline.load.load_drops reads these files).
 Outputs in `<work_dir>/stage/<date>/`: `<source>.parquet` (valid typed rows),
 `quarantine.parquet`, `files.parquet`, and a small summary returned to the flow.
 """
