@@ -35,11 +35,20 @@ def changes_since(tx: Tx, consumer: str) -> dict[str, date | None]:
 
 def changes_by_table(tx: Tx, consumer: str) -> dict[str, Change]:
     """`changes_since` with each table's partition column."""
-    start_journal(tx)
     tables = _tables(tx)
     mark = consumer_mark(tx, consumer)
     if mark is None:
         return {t: Change(None, None) for t in tables}
+    found = journal_since(tx, mark)
+    if ANY_TABLE in found:
+        return {t: Change(None, None) for t in tables}
+    return {t: found[t.lower()] for t in tables if t.lower() in found}
+
+
+def journal_since(tx: Tx, mark: int) -> dict[str, Change]:
+    """The union of the journal's entries after version `mark`, per journaled name (lower case;
+    ANY_TABLE for a write the statement parser could not name; tables since dropped included)."""
+    start_journal(tx)
     rows = tx.execute_untracked(
         f"SELECT table_name, count(*), count(DISTINCT partition_column), count(from_partition), "
         f"min(partition_column), min(from_partition) FROM {CHANGES_TABLE} "
@@ -48,9 +57,7 @@ def changes_by_table(tx: Tx, consumer: str) -> dict[str, Change]:
     for table, entries, columns, ranged, column, start in rows:
         # one partition column on every entry, each with a start: a range; else rows anywhere
         found[table] = Change(column, start) if columns == 1 and ranged == entries else Change(None, None)
-    if ANY_TABLE in found:
-        return {t: Change(None, None) for t in tables}
-    return {t: found[t.lower()] for t in tables if t.lower() in found}
+    return found
 
 
 def mark_consumed(tx: Tx, consumer: str) -> None:
