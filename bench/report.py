@@ -147,7 +147,7 @@ def markdown(r: dict) -> str:
 
 
 def _run_table(r: dict, run: str) -> list[str]:
-    """The run's phases as flows/pipeline.py runs them, with their share of the run."""
+    """The run's phases as csi/flows/pipeline.py runs them, with their share of the run."""
     ph = r.get("phases", {})
     if run not in ph:
         return []

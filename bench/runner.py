@@ -1,14 +1,13 @@
-"""Backfill and nightly run through the pipeline steps (no Prefect), metered per phase.
+"""Backfill and nightly run through the run owner (csi.pipeline.run, no Prefect), metered per phase.
 
-Follows flows/pipeline.py's run policy step by step: plan -> stage every date ->
-load every date in order -> refresh_marts(run_ids) -> check_quality -> publish ->
-finish_runs, so the bench measures what a real run does (staging here is
-sequential: the flow stages dates in parallel threads). Inside staging the landing
-read and csi.validation.validate are timed by wrapping the names stage.py
-imported; the fact rebuild and every mart family likewise; the checks are split
-into set-up (the Great Expectations import, paid once per process, and the
-context) and the run. Nothing in the pipeline is modified on disk; the wrappers
-are removed afterwards.
+`process` calls csi.pipeline.run.run_dates, the policy the flows run, with a runner of
+the same steps that meters them: staging (sequential here; the flow stages dates in
+parallel threads) and loading per date, the first Great Expectations import (paid once
+per process) apart from the checks. The owner's phase events (csi.events) open and
+close the phases `<prefix>.plan`, `.stage_and_load`, `.refresh`, `.checks`, `.publish`,
+`.report`; the refresh's own timings (facts, texts, dimensions, every mart family) are
+recorded as `<prefix>.facts_rebuild`, `<prefix>.texts` and `<prefix>.marts.<family>`.
+Nothing in the pipeline is patched.
 
 The Prefect fixed costs (a server start, one flow run against it, the imports of a
 fresh worker process) are measured apart by `prefect_costs` and `fresh_imports`.
@@ -16,136 +15,123 @@ fresh worker process) are measured apart by `prefect_costs` and `fresh_imports`.
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, nullcontext
-from dataclasses import replace
+from contextlib import ExitStack, nullcontext
 from datetime import date
 from pathlib import Path
 
 from bench.meter import Meter
-from csi.clock import business_now
-from csi.pipeline import marts as marts_mod
-from csi.pipeline import refresh as refresh_mod
-from csi.pipeline import stage as stage_mod
-from csi.pipeline import steps
-from csi.warehouse.publish import publish
+from csi import events
+from csi.pipeline.run import Inline, RunResult, run_dates
+from csi.vocab import SOURCES
+from csi.warehouse.engine import Warehouse
+from csi.warehouse.inventory import distinct_values, rows_at_latest, table_rows
 
 MONTHLY = ("mart_satisfaction_monthly", "mart_servqual_monthly", "mart_kano_quarterly", "mart_complaints_monthly",
            "mart_service_recovery_monthly")
 SNAPSHOT = ("mart_customer_value", "mart_churn_signals", "mart_whale_curve")
 TABLES = ("fct_sales", "fct_survey_answer", "fct_survey_response", "fct_complaint", "mart_customer_value",
           "mart_churn_signals", "mart_whale_curve")
+OWNER_PHASES = {"load": "stage_and_load"}  # the owner's "load" stages and loads; the runner splits them
+REFRESH_STEPS = {"facts": "facts_rebuild", "texts": "texts", "dimensions": "dimensions"}
 
 
-def _timed(meter: Meter, label: str, fn):
-    def wrapper(*args, **kwargs):
-        with meter.phase(label):
-            return fn(*args, **kwargs)
-    return wrapper
+class MeteredSteps(Inline):
+    """The inline steps, each call metered (and wrapped in `profile(phase)` when given)."""
 
+    def __init__(self, meter: Meter, prefix: str, profile=None):
+        self.meter, self.prefix = meter, prefix
+        self.wrap = profile or (lambda _phase: nullcontext())
+        self.gx_imported = False
 
-@contextmanager
-def instrumented(meter: Meter, prefix: str):
-    """Wrap the landing read, validation, the fact rebuild, the text step, every mart family and the GX context."""
-    checkpoint = importlib.import_module("csi.quality.checkpoint")
-    saved = (stage_mod.read_landing_file, stage_mod.validate, list(marts_mod.MART_FAMILIES),
-             refresh_mod.rebuild_pending_facts, checkpoint._context)
-    refresh_mod.rebuild_pending_facts = _timed(meter, f"{prefix}.facts_rebuild", saved[3])
-    stage_mod.read_landing_file = _timed(meter, f"{prefix}.stage.ingest_read", saved[0])
-    stage_mod.validate = _timed(meter, f"{prefix}.stage.validate", saved[1])
-    marts_mod.MART_FAMILIES[:] = [
-        replace(f, refresh=_timed(meter, f"{prefix}.marts.{f.name}", f.refresh)) for f in saved[2]]
-    checkpoint._context = _timed(meter, f"{prefix}.checks.setup_context", saved[4])
-    texts = getattr(refresh_mod, "refresh_texts", None)  # fct_text of the rebuilt facts (docs/voice-of-customer.md)
-    if texts is not None:
-        refresh_mod.refresh_texts = _timed(meter, f"{prefix}.texts", texts)
-    try:
-        yield
-    finally:
-        stage_mod.read_landing_file, stage_mod.validate = saved[0], saved[1]
-        marts_mod.MART_FAMILIES[:] = saved[2]
-        refresh_mod.rebuild_pending_facts = saved[3]
-        checkpoint._context = saved[4]
-        if texts is not None:
-            refresh_mod.refresh_texts = texts
+    def _timed(self, phase: str):
+        stack = ExitStack()
+        stack.enter_context(self.meter.phase(f"{self.prefix}.{phase}"))
+        stack.enter_context(self.wrap(phase))
+        return stack
+
+    def stage(self, settings, plan):
+        staging = super().stage(settings, plan)
+        outer = self
+
+        class Timed:
+            def __init__(self, pending):
+                self.pending = pending
+
+            def result(self):
+                with outer._timed("stage"):
+                    return self.pending.result()
+
+        return {d: Timed(p) for d, p in staging.items()}
+
+    def load(self, settings, staged):
+        with self._timed("load"):
+            return super().load(settings, staged)
+
+    def refresh(self, settings, run_ids):
+        with self.wrap("refresh"):
+            timings = super().refresh(settings, run_ids)
+        for name, seconds in timings.items():
+            self.meter.add(f"{self.prefix}.{REFRESH_STEPS.get(name, 'marts.' + name)}", seconds)
+        return timings
+
+    def check(self, settings):
+        if settings.quality_checks and not self.gx_imported:
+            with self.meter.phase(f"{self.prefix}.checks.setup_import_gx"):
+                import great_expectations  # noqa: F401 - the first import is the cost measured
+            self.gx_imported = True
+        with self.wrap("checks"):
+            return super().check(settings)
 
 
 def process(meter: Meter, settings, dates: list[date], prefix: str, profile=None) -> dict:
-    """One run of `dates` as flows.pipeline.process_dates does it; returns counts and failures.
+    """One run of `dates` by the run owner; returns counts and failures.
 
-    `profile(phase)` may return a context manager wrapped around each phase (pyinstrument)."""
-    wrap = profile or (lambda _phase: nullcontext())
-    rows_read: dict[str, int] = {}
-    rows_loaded: dict[str, int] = {}
-    failed: dict[str, str] = {}
-    marts: dict[str, float] = {}
-    outcome: dict = {"checks": None, "published": None}
-    wh = steps.open_warehouse(settings)
+    `profile(phase)` may return a context manager wrapped around each step (pyinstrument)."""
+    open_phases: dict[str, ExitStack] = {}
+
+    def on_event(event: dict) -> None:
+        if event.get("event") != "phase" or event["phase"] == "prefect":
+            return
+        label = f"{prefix}.{OWNER_PHASES.get(event['phase'], event['phase'])}"
+        if event["state"] == "start":
+            stack = ExitStack()
+            stack.enter_context(meter.phase(label))
+            open_phases[label] = stack
+        elif label in open_phases:
+            open_phases.pop(label).close()
+
+    with events.listening(on_event), meter.phase(prefix):
+        result: RunResult = run_dates(settings, dates, force=False, title=prefix,
+                                      runner=MeteredSteps(meter, prefix, profile))
+    failed = {r.business_date.isoformat(): r.error for r in result.failed}
+    ran = [r for r in result.dates if r.status != "skipped"]
+    wh = Warehouse(settings.url)
     try:
-        with instrumented(meter, prefix), meter.phase(prefix):
-            with meter.phase(f"{prefix}.plan"), wrap("plan"):
-                plan = steps.plan(wh, settings, dates, force=False)
-            failed.update({d.isoformat(): e for d, e in plan.errors.items()})
-            staged = {}
-            with meter.phase(f"{prefix}.stage"), wrap("stage"):
-                for d in plan.todo:
-                    started, t0 = business_now(settings.timezone), time.perf_counter()
-                    summary = steps.stage(settings, d, started, plan.duplicates[d], plan.files[d])
-                    staged[d] = (summary, started, time.perf_counter() - t0)
-                    for s, n in summary.rows_read.items():
-                        rows_read[s] = rows_read.get(s, 0) + n
-            run_ids = list(plan.unfinished.values())
-            with meter.phase(f"{prefix}.load"), wrap("load"):
-                for d in plan.todo:
-                    summary, started, secs = staged[d]
-                    try:
-                        result = steps.load(wh, settings, summary, started, secs)
-                    except steps.QuarantineThresholdExceeded as exc:
-                        failed[d.isoformat()] = str(exc)
-                        continue
-                    run_ids.append(result.run_id)
-                    for s, n in result.rows_loaded.items():
-                        rows_loaded[s] = rows_loaded.get(s, 0) + n
-            if run_ids or plan.has_pending_refresh:
-                with meter.phase(f"{prefix}.refresh"), wrap("refresh"):
-                    marts = steps.refresh_marts(wh, settings, run_ids)
-                with meter.phase(f"{prefix}.checks"), wrap("checks"):
-                    if settings.quality_checks:
-                        with meter.phase(f"{prefix}.checks.setup_import_gx"):
-                            import great_expectations  # noqa: F401 - the first import is the cost measured
-                    error, outcome["checks"] = steps.check_quality(wh, settings)
-                if error is None:
-                    with meter.phase(f"{prefix}.publish"), wrap("publish"):
-                        outcome["published"] = str(publish(settings))
-                    with meter.phase(f"{prefix}.finish"):
-                        steps.finish_runs(wh, settings, run_ids)
-                else:
-                    failed["checks"] = error
-                    steps.fail_runs(wh, settings, run_ids, error)
         with wh.transaction() as tx:
-            sizes = {t: tx.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
-            snapshots = tx.scalar("SELECT count(DISTINCT as_of_date) FROM mart_customer_value")
+            sizes = table_rows(tx, TABLES)
+            snapshots = distinct_values(tx, "mart_customer_value", "as_of_date")
             # rows per mart at the last as-of date: what the SQL baseline computes
-            mart_rows = {t: tx.scalar(f"SELECT count(*) FROM {t}") for t in MONTHLY} | {
-                t: tx.scalar(f"SELECT count(*) FROM {t} WHERE as_of_date = (SELECT max(as_of_date) FROM {t})")
-                for t in SNAPSHOT}
+            mart_rows = table_rows(tx, MONTHLY) | {t: rows_at_latest(tx, t, "as_of_date") for t in SNAPSHOT}
     finally:
-        steps.release(settings)
-    return {"dates": len(dates), "dates_run": len(plan.todo), "failed": failed, "rows_read": rows_read,
-            "rows_loaded": rows_loaded, "refresh_seconds": {k: round(v, 3) for k, v in marts.items()},
-            "table_rows": sizes, "customer_snapshots": snapshots,
-            "mart_rows_last_date": mart_rows, **outcome}
+        wh.dispose()
+    total = SOURCES
+    return {"dates": len(dates), "dates_run": len(ran), "failed": failed,
+            "rows_read": {s: sum(r.rows_read.get(s, 0) for r in ran) for s in total},
+            "rows_loaded": {s: sum(r.rows_loaded.get(s, 0) for r in ran) for s in total},
+            "refresh_seconds": {k: round(v, 3) for k, v in result.marts_seconds.items()},
+            "table_rows": sizes, "customer_snapshots": snapshots, "mart_rows_last_date": mart_rows,
+            "checks": result.checks, "published": result.published}
 
 
 def fresh_imports(meter: Meter) -> dict:
     """What a new worker process pays before any work: Python + the flow module (Prefect, csi),
     then Great Expectations; measured in a child process (this one has them imported already)."""
-    code = ("import time; t0 = time.perf_counter(); import flows.pipeline; t1 = time.perf_counter(); "
+    code = ("import time; t0 = time.perf_counter(); import csi.flows.pipeline; t1 = time.perf_counter(); "
             "import great_expectations; t2 = time.perf_counter(); print(t1 - t0, t2 - t1)")
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1])
@@ -164,7 +150,7 @@ NOOP_FLOW = "from prefect import flow\n@flow(name='bench-noop')\ndef noop():\n  
 def prefect_costs(meter: Meter) -> dict:
     """Seconds to start a Prefect server (as `csi run` without one does, and `csi serve` once), and
     the wall of one no-op flow run against it from a fresh process (a scheduled run's overhead)."""
-    from csi.serve import LocalPrefect
+    from csi.cli.local_prefect import LocalPrefect
 
     home = Path(tempfile.mkdtemp(prefix="csi-bench-prefect-"))
     out: dict = {}

@@ -36,11 +36,11 @@ from csi.pipeline.refresh import refresh
 from csi.pipeline.stage import StageSummary, stage_drop
 from csi.secrets import scrub
 from csi.settings import Settings
-from csi.vocab import RUN_HOLDS_ROWS, RUN_UNFINISHED, sql_values
+from csi.vocab import RUN_UNFINISHED
 from csi.warehouse import runs
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.ddl import create_schema
-from csi.warehouse.deliveries import recorded_files
+from csi.warehouse.deliveries import file_counts, recorded_files
 from csi.warehouse.engine import Warehouse
 
 FILE_COUNTS = {"ingested": "files_read", "duplicate": "files_duplicate", "unreadable": "files_unreadable",
@@ -53,9 +53,11 @@ class QuarantineThresholdExceeded(Exception):
 
 @dataclass
 class DateResult:
-    business_date: str
-    run_id: str
-    status: str  # loaded | refreshed | success | failed | skipped
+    """One date of a run, as the summary, the artifacts and the bench read it."""
+
+    business_date: date
+    run_id: str  # "" for a date skipped, or failed before a run row could be written
+    status: str  # loaded | success | failed | skipped
     rows_read: dict[str, int] = field(default_factory=dict)
     rows_loaded: dict[str, int] = field(default_factory=dict)
     rows_quarantined: dict[str, int] = field(default_factory=dict)
@@ -66,7 +68,17 @@ class DateResult:
     note: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "business_date": self.business_date.isoformat()}
+
+
+@dataclass
+class Staged:
+    """A drop staged for loading: its summary, when its staging began (the run row's
+    `started_at` and the `in_future` bound) and how long staging took."""
+
+    summary: StageSummary
+    started_at: datetime
+    seconds: float
 
 
 @dataclass
@@ -121,8 +133,7 @@ def latest_runs(wh: Warehouse) -> dict[date, tuple[str, str, str]]:
 def pending_refresh(wh: Warehouse) -> bool:
     """True when a refresh was cut short: dirty periods or pending keys are left."""
     with wh.transaction() as tx:
-        tables = ("ops_dirty_period", *(p.name for p in loader.PENDING.values()))
-        return any(tx.scalar(f"SELECT count(*) FROM (SELECT 1 FROM {t} LIMIT 1) x") for t in tables)
+        return runs.has_pending_refresh(tx)
 
 
 def plan(wh: Warehouse, settings: Settings, dates: list[date], force: bool, allow_future: bool = False
@@ -181,6 +192,15 @@ def stage(settings: Settings, business_date: date, run_started_at: datetime,
     return summary
 
 
+def stage_timed(settings: Settings, business_date: date, duplicates: dict[str, str],
+                files: list[LandingFile]) -> Staged:
+    """Stage the drop with the files the plan discovered; the date's run starts now."""
+    started_at = business_now(settings.timezone)
+    t0 = time.perf_counter()
+    summary = stage(settings, business_date, started_at, duplicates, files)
+    return Staged(summary, started_at, time.perf_counter() - t0)
+
+
 def check_threshold(settings: Settings, summary: StageSummary) -> str | None:
     """The clear message for the first source over CSI_MAX_QUARANTINE_PCT, else None."""
     for source in SOURCES:
@@ -193,31 +213,25 @@ def check_threshold(settings: Settings, summary: StageSummary) -> str | None:
     return None
 
 
-def load(wh: Warehouse, settings: Settings, summary: StageSummary, started_at: datetime,
-         stage_seconds: float) -> DateResult:
+def load(wh: Warehouse, settings: Settings, staged: Staged) -> DateResult:
     """Load the staged drop in one transaction and record the run as `loaded`.
 
     The same transaction retires the date's earlier rows: unfinished ones become
     `interrupted`, a completed one `replaced`, since this load replaces their rows."""
+    summary = staged.summary
     run_id = str(uuid.uuid4())
     business_date = date.fromisoformat(summary.business_date)
     rejection = check_threshold(settings, summary)
     t0 = time.perf_counter()
     with wh.transaction() as tx:
-        staged = loader.load_drop(tx, Path(summary.stage_dir), business_date, run_id, reject=bool(rejection))
-        files = tx.read("SELECT status, count(*) AS n FROM ops_ingested_file WHERE drop_date = :d "
-                        "GROUP BY status", {"d": business_date})
-        by_status = dict(files.iter_rows()) if files.height else {}
-        result = DateResult(summary.business_date, run_id, "failed" if rejection else "loaded",
-                            summary.rows_read, staged, summary.rows_quarantined, summary.top_reasons,
+        rows = loader.load_drop(tx, Path(summary.stage_dir), business_date, run_id, reject=bool(rejection))
+        result = DateResult(business_date, run_id, "failed" if rejection else "loaded",
+                            summary.rows_read, rows, summary.rows_quarantined, summary.top_reasons,
                             problem_files=list(getattr(summary, "problem_files", []) or []), error=rejection)
-        tx.execute(
-            "UPDATE ops_pipeline_run SET status = CASE WHEN status = 'success' THEN 'replaced' "
-            "ELSE 'interrupted' END, error = COALESCE(error, :e) WHERE business_date = :d "
-            f"AND status IN ({sql_values(RUN_HOLDS_ROWS)})",
-            {"d": business_date, "e": f"its rows were replaced by run {run_id}"})
-        tx.insert(ops.OPS_PIPELINE_RUN, run_row(result, started_at, summary.input_fingerprint, by_status,
-                                                stage_seconds, time.perf_counter() - t0, settings.timezone))
+        runs.retire_holding_runs(tx, business_date, run_id)
+        runs.record_run(tx, run_row(result, staged.started_at, summary.input_fingerprint,
+                                    file_counts(tx, business_date), staged.seconds, time.perf_counter() - t0,
+                                    settings.timezone))
         crash_point("load")
     crash_point("loaded")
     if rejection:
@@ -250,26 +264,15 @@ def fail_runs(wh: Warehouse, settings: Settings, run_ids: list[str], error: str)
 
 def _set_status(tx, run_ids: list[str], status: str, from_states: tuple[str, ...], tz: str,
                 marts_seconds: float | None = None, error: str | None = None) -> None:
-    if not run_ids:
-        return
-    ids = {f"r{i}": run_id for i, run_id in enumerate(run_ids)}
-    states = {f"s{i}": s for i, s in enumerate(from_states)}
-    now = business_now(tz)
-    tx.execute(
-        "UPDATE ops_pipeline_run SET status = :status, finished_at = :now, "
-        "duration_seconds = EXTRACT(EPOCH FROM (CAST(:now AS TIMESTAMP) - started_at)), "
-        "marts_seconds = COALESCE(:m, marts_seconds), error = COALESCE(:e, error) "
-        f"WHERE status IN ({', '.join(':' + k for k in states)}) AND run_id IN ({', '.join(':' + k for k in ids)})",
-        {"status": status, "now": now, "m": marts_seconds, "e": error, **ids, **states})
+    runs.set_status(tx, run_ids, status, from_states, business_now(tz), marts_seconds, error)
 
 
 def record_failure(wh: Warehouse, settings: Settings, business_date: date, started_at: datetime, error: str,
                    fingerprint_: str = "") -> str:
     run_id = str(uuid.uuid4())
-    result = DateResult(business_date.isoformat(), run_id, "failed", error=scrub(error, wh.url)[:2000])
+    result = DateResult(business_date, run_id, "failed", error=scrub(error, wh.url)[:2000])
     with wh.transaction() as tx:
-        tx.insert(ops.OPS_PIPELINE_RUN, run_row(result, started_at, fingerprint_, {}, None, None,
-                                                settings.timezone))
+        runs.record_run(tx, run_row(result, started_at, fingerprint_, {}, None, None, settings.timezone))
     return run_id
 
 
@@ -277,7 +280,7 @@ def run_row(r: DateResult, started_at: datetime, fingerprint_: str, files: dict[
             stage_seconds: float | None, load_seconds: float | None, tz: str) -> pl.DataFrame:
     finished = business_now(tz)
     row = {
-        "run_id": r.run_id, "business_date": date.fromisoformat(r.business_date), "status": r.status,
+        "run_id": r.run_id, "business_date": r.business_date, "status": r.status,
         "started_at": started_at, "finished_at": finished,
         "duration_seconds": (finished - started_at).total_seconds(), "input_fingerprint": fingerprint_,
         "stage_seconds": stage_seconds, "load_seconds": load_seconds, "marts_seconds": None, "error": r.error,

@@ -13,6 +13,7 @@ from csi.generate import generate
 from csi.generate.faults import MISSING_FEED_DAY, MISSING_FEED_SOURCE, NPS_DROP_FROM, NPS_DROP_SITE
 from csi.pipeline import steps
 from csi.settings import load_settings
+from tests.pipeline.runs import load_and_refresh
 
 START, DAYS = date(2026, 3, 1), 61  # March and the planted April, whole
 
@@ -25,11 +26,7 @@ def demo_alerts(tmp_path_factory):
                              work_dir=root / "work", customer_value={"snapshot_cadence": "weekly"})
     wh = steps.open_warehouse(settings)
     dates = [START + timedelta(days=i) for i in range(DAYS)]
-    plan = steps.plan(wh, settings, dates, force=True)
-    now = datetime(2026, 11, 1)
-    run_ids = [steps.load(wh, settings, steps.stage(settings, d, now, plan.duplicates[d], plan.files[d]), now,
-                          0.0).run_id for d in plan.todo]
-    steps.refresh_marts(wh, settings, run_ids)
+    _, run_ids = load_and_refresh(wh, settings, dates, now=datetime(2026, 11, 1))
     steps.finish_runs(wh, settings, run_ids)
     yield wh, settings, run_ids[-1], root
     wh.dispose()

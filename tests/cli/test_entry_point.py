@@ -145,7 +145,7 @@ def test_the_future_is_judged_in_business_time_whatever_the_host_tz(cli_env, tmp
     today = business_today(business_tz)
     script = textwrap.dedent(f"""
         from datetime import date
-        from csi.preflight import check_not_future
+        from csi.cli.preflight import check_not_future
         from csi.settings import ConfigError
         for d in ("{today}", "{today + timedelta(days=1)}"):
             try:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from csi import preflight
+from csi.cli import preflight
 from csi.clock import business_today
 from csi.settings import ConfigError, Settings
 

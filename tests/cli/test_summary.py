@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from rich.console import Console
 
-from csi.cli_commands import print_summary
+from csi.cli.summary import print_summary
+from csi.pipeline.run import RunResult
+from csi.pipeline.steps import DateResult
+
+
+def as_result(spec: dict) -> RunResult:
+    """A RunResult written as a dict, for readability."""
+    dates = [DateResult(date.fromisoformat(r["business_date"]), "", r["status"],
+                        rows_loaded=r.get("rows_loaded", {}), rows_quarantined=r.get("rows_quarantined", {}),
+                        problem_files=r.get("problem_files", []), error=r.get("error")) for r in spec["dates"]]
+    return RunResult(title=spec.get("title", ""), dates=dates, phases=spec.get("phases", {}),
+                     checks=spec.get("checks"), published=spec.get("published"),
+                     bad_folders=[(f["path"], f["why"]) for f in spec.get("bad_folders", [])],
+                     seconds=spec.get("seconds", 0.0), wall_seconds=spec.get("wall_seconds"))
 
 
 def printed(result: dict) -> tuple[int, str]:
     out = Console(file=io.StringIO(), width=220, record=True, color_system=None)
-    code = print_summary(result, out)
+    code = print_summary(as_result(result), out)
     return code, out.export_text()
 
 
@@ -22,7 +36,7 @@ def test_a_backfill_summary_names_every_file_and_folder_not_loaded_and_the_phase
             {"business_date": "2026-01-02", "status": "success",
              "rows_loaded": {"sales": 10, "surveys": 4, "complaints": 1},
              "rows_quarantined": {"sales": 2}},
-            {"business_date": "2026-01-03", "status": "loaded",  # the older name of success
+            {"business_date": "2026-01-03", "status": "success",
              "rows_loaded": {"sales": 7, "surveys": 0, "complaints": 2},
              "rows_quarantined": {"sales": 1, "surveys": 3, "complaints": 0},
              "problem_files": [
@@ -89,4 +103,4 @@ def test_without_a_title_the_summary_is_neutral_and_markup_in_paths_is_printed_a
     assert code == 0
     assert text.splitlines()[0].strip() == "csi summary"
     assert "not read: sales/dt=2026-01-06/[red]x.txt (unsupported: extension .txt)" in text
-    assert "quality checks" not in text  # the result did not say: nothing claimed
+    assert "quality checks: not run" in text  # a run without checks says so

@@ -2,7 +2,7 @@
 
 PREFECT_HOME and analytics are set before Prefect is imported (tests/run_tests.sh sets
 them too), so no test writes to ~/.prefect. The server is `prefect server start` on
-127.0.0.1 (csi.serve.LocalPrefect, as `csi serve` runs it) with its own PREFECT_HOME:
+127.0.0.1 (csi.cli.local_prefect.LocalPrefect, as `csi serve` runs it) with its own PREFECT_HOME:
 the in-process flow tests talk to it through PREFECT_API_URL (what
 prefect_test_harness would do, without a second server start), and the schedule test
 uses its scheduler.
@@ -35,7 +35,7 @@ def clean_env(home) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory):
     """A Prefect server on 127.0.0.1 (a free port, temporary PREFECT_HOME) for the session."""
-    from csi.serve import LocalPrefect
+    from csi.cli.local_prefect import LocalPrefect
 
     tmp = tmp_path_factory.mktemp("prefect-server")
     stack = LocalPrefect(log_dir=tmp / "logs", env=clean_env(tmp / "home"),
@@ -72,7 +72,7 @@ def flow_env(env, prefect_harness, monkeypatch):
 def reference_digests(prefect_harness, tmp_path_factory):
     """Digests of the compared tables after one serial (workers=1, threads) backfill of the
     tests/pipeline/landing.py drops: what every other runner must reproduce."""
-    from tests.flows.test_backfill import END, START, digests
+    from tests.flows.compare import END, START, digests
     from tests.pipeline import landing
 
     tmp = tmp_path_factory.mktemp("reference")
@@ -85,10 +85,10 @@ def reference_digests(prefect_harness, tmp_path_factory):
         mp.delenv("CSI_CONFIG_FILE", raising=False)
         mp.setenv("CSI_QUALITY_CHECKS", "false")
         landing.build(tmp / "landing")
-        from flows.pipeline import backfill_flow
+        from csi.flows.pipeline import backfill_flow
 
         result = backfill_flow(start=START, end=END, workers=1)
-        assert {r["status"] for r in result["dates"]} == {"success"}
+        assert {r.status for r in result.dates} == {"success"}
         return digests(url)
     finally:
         mp.undo()

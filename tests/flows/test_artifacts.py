@@ -7,23 +7,28 @@ from datetime import date
 
 from rich.console import Console
 
-from csi import artifacts, progress
+from csi import events
+from csi.cli import progress
+from csi.flows import artifacts
+from csi.pipeline.run import RunResult
+from csi.pipeline.steps import DateResult
 
-RESULT = {
-    "dates": [
-        {"business_date": "2026-01-30", "status": "success", "rows_read": {"sales": 4, "surveys": 4},
-         "rows_loaded": {"sales": 3, "surveys": 2}, "rows_quarantined": {"sales": 1, "surveys": 2},
-         "top_reasons": [["response_id+question_id:duplicate", 2], ["quantity:not_positive", 1]]},
-        {"business_date": "2026-01-31", "status": "skipped"},
-        {"business_date": "2026-02-01", "status": "failed", "error": "no drop for 2026-02-01: none of x exists"},
+RESULT = RunResult(
+    title="csi backfill",
+    dates=[
+        DateResult(date(2026, 1, 30), "r1", "success", rows_read={"sales": 4, "surveys": 4},
+                   rows_loaded={"sales": 3, "surveys": 2}, rows_quarantined={"sales": 1, "surveys": 2},
+                   top_reasons=[("response_id+question_id:duplicate", 2), ("quantity:not_positive", 1)]),
+        DateResult(date(2026, 1, 31), "", "skipped"),
+        DateResult(date(2026, 2, 1), "", "failed", error="no drop for 2026-02-01: none of x exists"),
     ],
-    "marts_seconds": {"mart_satisfaction_monthly": 0.5, "dim_customer": 0.1},
-    "seconds": 12.5,
-}
+    marts_seconds={"mart_satisfaction_monthly": 0.5, "dim_customer": 0.1},
+    seconds=12.5,
+)
 
 
 def test_summary_markdown():
-    text = artifacts.summary_markdown(RESULT, "csi backfill")
+    text = artifacts.summary_markdown(RESULT)
     assert "**3 date(s)**: success 1, skipped 1, failed 1. Duration 12.5 s." in text
     assert "| sales | 4 | 3 | 1 |" in text and "| complaints | 0 | 0 | 0 |" in text
     assert "- `response_id+question_id:duplicate`: 2" in text
@@ -41,13 +46,13 @@ def test_quarantine_rows():
 def test_progress_bar_counts_dates():
     out = io.StringIO()
     with progress.BackfillProgress(Console(file=out, width=150, force_terminal=False)) as bar:
-        progress.emit({"event": "planned", "total": 4})
+        events.emit({"event": "planned", "total": 4})
         for status in ("loaded", "skipped", "failed"):
-            progress.emit({"event": "date", "business_date": "2026-01-30", "status": status})
+            events.emit({"event": "date", "business_date": "2026-01-30", "status": status})
         c = bar.counter
         assert (c.done, c.failed, c.remaining) == (2, 1, 1)
     assert "done 2" in out.getvalue() and "failed 1" in out.getvalue() and "remaining 1" in out.getvalue()
-    assert progress._listeners == []
+    assert events._listeners == []
 
 
 def test_nightly_run_defaults_to_yesterday_and_publishes_artifacts(flow_env, monkeypatch):
@@ -57,13 +62,13 @@ def test_nightly_run_defaults_to_yesterday_and_publishes_artifacts(flow_env, mon
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
     from prefect.client.schemas.sorting import ArtifactSort
 
-    import flows.pipeline as pipeline
+    import csi.flows.pipeline as pipeline
     from tests.pipeline import landing
 
     landing.build(flow_env["landing"])
-    monkeypatch.setattr(pipeline, "yesterday", lambda tz: date(2026, 1, 30))
+    monkeypatch.setattr(pipeline, "business_yesterday", lambda tz: date(2026, 1, 30))
     result = pipeline.run_flow()
-    assert [(r["business_date"], r["status"]) for r in result["dates"]] == [("2026-01-30", "success")]
+    assert [(r.business_date, r.status) for r in result.dates] == [(date(2026, 1, 30), "success")]
 
     async def latest(key):
         async with get_client() as client:

@@ -8,27 +8,15 @@ import time
 
 import pytest
 
-from csi import progress
 from csi.cli import main
+from csi.events import listening
+from csi.flows.pipeline import backfill_flow, is_transient
 from csi.pipeline import steps
 from csi.warehouse.engine import WarehouseError
-from flows.pipeline import backfill_flow, is_transient
-from tests.conftest import read_table, table_digest
+from tests.conftest import read_table
+from tests.flows.compare import END, START, digests, statuses
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES
-
-START, END = DATES[0].isoformat(), DATES[-1].isoformat()
-COMPARED = ("fct_sales", "fct_survey_answer", "fct_survey_response", "fct_complaint", "stg_sales_line",
-            "stg_survey_answer", "stg_complaint_version", "dim_date", "dim_site", "dim_customer",
-            "ops_quarantine", "ops_ingested_file")
-
-
-def digests(url: str) -> dict[str, str]:
-    return {t: table_digest(url, t) for t in COMPARED}
-
-
-def statuses(result: dict) -> dict[str, str]:
-    return {r["business_date"]: r["status"] for r in result["dates"]}
 
 
 def test_parallel_backfill_equals_serial_whatever_order_staging_finishes(flow_env, monkeypatch,
@@ -45,14 +33,14 @@ def test_parallel_backfill_equals_serial_whatever_order_staging_finishes(flow_en
 
     active = []
 
-    def recording_load(wh, settings, summary, *args, **kwargs):
-        active.append(summary.business_date)
+    def recording_load(wh, settings, staged):
+        active.append(staged.summary.business_date)
         assert len(active) == 1, f"two loads at once: {active}"
-        loaded.append(summary.business_date)
+        loaded.append(staged.summary.business_date)
         try:
-            return real_load(wh, settings, summary, *args, **kwargs)
+            return real_load(wh, settings, staged)
         finally:
-            active.remove(summary.business_date)
+            active.remove(staged.summary.business_date)
 
     monkeypatch.setattr(steps, "stage", slow_stage)
     monkeypatch.setattr(steps, "load", recording_load)
@@ -69,10 +57,10 @@ def test_failed_date_is_reported_and_a_rerun_picks_up_only_it(flow_env, tmp_path
     for source in ("sales", "complaints"):  # the middle drop goes missing
         shutil.move(flow_env["landing"] / source / f"dt={DATES[1]}", hidden / source)
     events = []
-    with progress.listening(events.append):
+    with listening(events.append):
         first = backfill_flow(start=START, end=END, workers=2)
     assert statuses(first) == {START: "success", DATES[1].isoformat(): "failed", END: "success"}
-    assert "no drop for 2026-01-31" in first["dates"][1]["error"]
+    assert "no drop for 2026-01-31" in first.dates[1].error
     phases = [(e["phase"], e["state"]) for e in events if e["event"] == "phase"]
     assert phases == [("prefect", "end"), ("plan", "start"), ("plan", "end"), ("load", "start"), ("load", "end"),
                       ("refresh", "start"), ("refresh", "end"), ("checks", "start"), ("checks", "end"),
@@ -117,7 +105,7 @@ def test_transient_error_is_retried_and_a_data_error_is_not(flow_env, monkeypatc
     assert statuses(result) == {START: "success", DATES[1].isoformat(): "failed", END: "success"}
     assert calls.count(DATES[0]) == 2  # retried once, then loaded
     assert calls.count(DATES[1]) == 1  # never retried
-    assert result["dates"][1]["error"] == "ValueError: bad data in the drop"
+    assert result.dates[1].error == "ValueError: bad data in the drop"
 
 
 @pytest.mark.parametrize(("exc", "transient"), [

@@ -47,14 +47,14 @@ def test_nightly_on_a_host_26_hours_away_loads_yesterday_whole(env, prefect_serv
 
 
 def test_a_drop_dated_after_business_today_is_refused_unless_allowed(flow_env):
-    from flows.pipeline import backfill_flow
+    from csi.flows.pipeline import backfill_flow
 
     tomorrow = business_today("Asia/Shanghai") + timedelta(days=1)
     write_csv(flow_env["landing"] / f"sales/dt={tomorrow.isoformat()}/pos.csv", landing.SALES_HEADER +
               f"O1,1,sale,C1,S1,store,{tomorrow - timedelta(days=1)} 10:00:00,食品,1,10,0,10,4,CNY\n")
     result = backfill_flow(start=tomorrow.isoformat(), end=tomorrow.isoformat())
-    (r,) = result["dates"]
-    assert r["status"] == "failed" and "is dated after today" in r["error"] and "--allow-future" in r["error"]
+    (r,) = result.dates
+    assert r.status == "failed" and "is dated after today" in r.error and "--allow-future" in r.error
     assert read_table(flow_env["url"], "SELECT count(*) AS n FROM stg_sales_line")["n"][0] == 0
     allowed = backfill_flow(start=tomorrow.isoformat(), end=tomorrow.isoformat(), allow_future=True)
-    assert [d["status"] for d in allowed["dates"]] == ["success"]
+    assert [d.status for d in allowed.dates] == ["success"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.pipeline import backfill_flow, make_task_runner
-from tests.flows.test_backfill import COMPARED, digests, statuses
+from csi.flows.pipeline import backfill_flow, make_task_runner
+from tests.flows.compare import COMPARED, digests, statuses
 from tests.pipeline import landing
 from tests.pipeline.landing import DATES
 

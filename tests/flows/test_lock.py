@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from csi.cli_commands import wait_for_warehouse
+from csi.cli.commands import wait_for_warehouse
 from csi.pipeline.lock import warehouse_lock
 
 REPO = Path(__file__).resolve().parents[2]

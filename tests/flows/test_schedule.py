@@ -13,7 +13,8 @@ import time
 import pytest
 import sqlalchemy
 
-from csi.serve import LocalPrefect, render_prefect_file
+from csi.cli.deployments import render_prefect_file
+from csi.cli.local_prefect import LocalPrefect
 from tests.conftest import read_table
 from tests.pipeline import landing
 

@@ -1,27 +1,35 @@
-"""Run dates through the pipeline steps without Prefect, as the flow does: plan, stage, load, refresh.
+"""Run dates through the pipeline steps without Prefect: plan, stage, load, refresh (a fixture module).
 
-Shared by the tests of several packages (a fixture module, not a test module). The runs
-end `refreshed`: checks, publish and `success` are the flow's (tests/flows)."""
+Shared by the tests of several packages. The runs end `refreshed`: checks, publish, alerts and
+`success` are the run owner's (csi.pipeline.run, tested in tests/pipeline/test_run.py and
+tests/flows)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from csi.pipeline import steps
-from csi.settings import load_settings
+from csi.settings import Settings, load_settings
+from csi.warehouse.engine import Warehouse
 from tests.pipeline.landing import RUN_AT
 
 
+def load_and_refresh(wh: Warehouse, settings: Settings, dates: list[date], now: datetime = RUN_AT,
+                     force: bool = True) -> tuple[list[date], list[str]]:
+    """plan, stage, load and refresh `dates` as one run, every date's run started `now`: the dates the
+    plan ran (a re-delivered file can add later ones) and their run ids."""
+    plan = steps.plan(wh, settings, dates, force=force)
+    run_ids = [steps.load(wh, settings, steps.Staged(
+        steps.stage(settings, d, now, plan.duplicates[d], plan.files[d]), now, 0.0)).run_id for d in plan.todo]
+    steps.refresh_marts(wh, settings, run_ids)
+    return plan.todo, run_ids
+
+
 def run_dates(dates: list[date]) -> list[date]:
-    """plan, stage, load and refresh `dates` as one run (settings from the environment); the dates
-    the plan ran (a re-delivered file can add later ones)."""
+    """load_and_refresh `dates` with the settings of the environment; the dates the plan ran."""
     settings = load_settings()
     wh = steps.open_warehouse(settings)
-    plan = steps.plan(wh, settings, dates, force=True)
-    run_ids = []
-    for d in plan.todo:
-        summary = steps.stage(settings, d, RUN_AT, plan.duplicates[d], plan.files[d])
-        run_ids.append(steps.load(wh, settings, summary, RUN_AT, 0.0).run_id)
-    steps.refresh_marts(wh, settings, run_ids)
-    wh.dispose()
-    return plan.todo
+    try:
+        return load_and_refresh(wh, settings, dates)[0]
+    finally:
+        steps.release(settings)

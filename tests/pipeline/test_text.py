@@ -9,24 +9,16 @@ from datetime import date
 
 import pytest
 
-from csi.pipeline import steps
-from csi.settings import CONFIG_DIR, load_settings
+from csi.settings import CONFIG_DIR
 from tests.conftest import read_table, table_digest, write_csv
 from tests.pipeline import landing
-from tests.pipeline.landing import DATES, RUN_AT
+from tests.pipeline.landing import DATES
+from tests.pipeline.runs import run_dates
 
 TEXT_TABLES = ("fct_text", "fct_text_topic", "mart_topics_monthly", "mart_complaint_categories_monthly")
 D1, D3 = (f"dt={d.isoformat()}" for d in (DATES[0], DATES[2]))
 
 
-def run_dates(dates):
-    settings = load_settings()
-    wh = steps.open_warehouse(settings)
-    plan = steps.plan(wh, settings, dates, force=True)
-    run_ids = [steps.load(wh, settings, steps.stage(settings, d, RUN_AT, plan.duplicates[d], plan.files[d]),
-                          RUN_AT, 0.0).run_id for d in plan.todo]
-    steps.refresh_marts(wh, settings, run_ids)
-    wh.dispose()
 
 
 @pytest.fixture

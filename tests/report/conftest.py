@@ -15,6 +15,7 @@ import pytest
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables import BY_NAME
+from tests.pipeline.runs import load_and_refresh
 from tests.warehouse.backends import BACKENDS, fresh_url
 
 START, DAYS = date(2026, 1, 1), 45
@@ -40,11 +41,7 @@ def small_warehouse(tmp_path_factory):
         settings = load_settings()
         wh = steps.open_warehouse(settings)
         dates = [START + timedelta(days=i) for i in range(DAYS)]
-        plan = steps.plan(wh, settings, dates, force=True)
-        now = datetime(2026, 11, 1)
-        run_ids = [steps.load(wh, settings, steps.stage(settings, d, now, plan.duplicates[d], plan.files[d]),
-                              now, 0.0).run_id for d in plan.todo]
-        steps.refresh_marts(wh, settings, run_ids)
+        _, run_ids = load_and_refresh(wh, settings, dates, now=datetime(2026, 11, 1))
         steps.finish_runs(wh, settings, run_ids)
         steps.release(settings)
         wh.dispose()

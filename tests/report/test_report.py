@@ -64,13 +64,15 @@ def test_csi_report_command(report_env, tmp_path, capsys, monkeypatch):
 
 def test_the_runs_hook_writes_the_report_and_never_fails(report_env, monkeypatch):
     from csi.pipeline import steps
-    from flows import pipeline
+    from csi.pipeline.run import INLINE, _Run
 
     settings = report_env["settings"]
     wh = steps.connect(settings)
     logger = _Logger()
+    run = _Run(settings, INLINE, logger, "csi run")
     try:
-        path = pipeline._write_report(settings, wh, LAST, {"checked": 7, "failed": 0}, logger)
+        run.result.checks = {"checked": 7, "failed": 0}
+        path = run.report(wh, LAST)
         assert path == str(report_env["dir"] / f"report-{LAST.isoformat()}.html")
         html = report_env["dir"].joinpath(f"report-{LAST.isoformat()}.html").read_text(encoding="utf-8")
         assert "checks: <b>passed</b> (7 expectations, 0 failed)" in html
@@ -79,7 +81,8 @@ def test_the_runs_hook_writes_the_report_and_never_fails(report_env, monkeypatch
             raise OSError("disk full")
 
         monkeypatch.setattr("csi.report.write_report", broken)
-        assert pipeline._write_report(settings, wh, LAST, None, logger) is None
+        run.result.checks = None
+        assert run.report(wh, LAST) is None
         assert logger.lines[-1] == ("warning", "the insight report was not written: OSError: disk full")
     finally:
         steps.release(settings)
@@ -167,6 +170,6 @@ def test_the_run_does_not_import_plotly_until_it_writes_a_report():
     import subprocess
     import sys
 
-    code = "import sys, flows.pipeline, csi.cli_commands, csi.report; print('plotly' in sys.modules)"
+    code = "import sys, csi.flows.pipeline, csi.cli.commands, csi.report; print('plotly' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

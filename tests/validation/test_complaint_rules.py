@@ -14,56 +14,19 @@ from schemas.landing_complaints import LandingComplaints
 from schemas.landing_sales import LandingSales
 from schemas.landing_surveys import LandingSurveys
 from schemas.reasons import INGEST_CODES, REASONS
-from tests.validation import test_sales_rules, test_survey_rules
+from tests.validation import cases
 from tests.validation.helpers import DROP, reasons_by_record, run
 
-GOOD = {
-    "complaint_id": "K1", "customer_id": "C1", "site_id": "S1", "opened_at": "2026-01-04 08:00:00",
-    "first_response_at": "2026-01-04 09:00:00", "closed_at": "2026-01-05 08:00:00",
-    "updated_at": "2026-01-05 08:00:00", "status": "resolved", "resolved": "true", "channel": "phone",
-    "category": "billing", "severity": "2", "compensation": "50.00", "description": "charged twice",
-}  # fmt: skip
 
-CASES = [
-    ({"complaint_id": ""}, "complaint_id:missing"),
-    ({"customer_id": None}, "customer_id:missing"),
-    ({"site_id": ""}, "site_id:missing"),
-    ({"site_id": "ALL\t"}, "site_id:reserved"),
-    ({"opened_at": ""}, "opened_at:missing"),
-    ({"opened_at": "2026-01-04 8:00"}, "opened_at:not_a_timestamp"),
-    ({"first_response_at": "soon"}, "first_response_at:not_a_timestamp"),
-    ({"first_response_at": "2026-01-04 07:59:59"}, "first_response_at:before_opened_at"),
-    ({"closed_at": "2026-01-05 08:00:00Z", "resolved": "false"}, "closed_at:not_a_timestamp"),
-    ({"closed_at": "2026-01-03 08:00:00"}, "closed_at:before_opened_at"),
-    ({"updated_at": None}, "updated_at:missing"),
-    ({"updated_at": "2026/01/05 08:00:00"}, "updated_at:not_a_timestamp"),
-    ({"updated_at": "2026-01-03 08:00:00"}, "updated_at:before_opened_at"),
-    ({"status": ""}, "status:missing"),
-    ({"status": "done"}, "status:not_allowed"),
-    ({"resolved": None}, "resolved:missing"),
-    ({"resolved": "yes"}, "resolved:not_a_boolean"),
-    ({"closed_at": None}, "resolved:without_closed_at"),
-    ({"channel": "fax"}, "channel:not_allowed"),
-    ({"severity": ""}, "severity:missing"),
-    ({"severity": "high"}, "severity:not_an_integer"),
-    ({"severity": "5"}, "severity:out_of_range"),
-    ({"severity": "0"}, "severity:out_of_range"),
-    ({"compensation": None}, "compensation:missing"),
-    ({"compensation": "¥50"}, "compensation:not_a_number"),
-    ({"compensation": "-0.01"}, "compensation:negative"),
-]
-CODES = {code for _, code in CASES}
-
-
-@pytest.mark.parametrize(("overrides", "reasons"), CASES)
+@pytest.mark.parametrize(("overrides", "reasons"), cases.COMPLAINT_CASES)
 def test_one_fault_one_reason(overrides, reasons):
-    result = run("complaints", [{**GOOD, **overrides}, {**GOOD, "complaint_id": "K2"}])
+    result = run("complaints", [{**cases.COMPLAINT_GOOD, **overrides}, {**cases.COMPLAINT_GOOD, "complaint_id": "K2"}])
     assert reasons_by_record(result) == {1: reasons}
     assert result.valid["complaint_id"].to_list() == ["K2"]
 
 
 def test_every_reason_code_has_a_single_fault_test():
-    covered = CODES | test_sales_rules.CODES | test_survey_rules.CODES
+    covered = cases.COMPLAINT_CODES | cases.SALES_CODES | cases.SURVEY_CODES
     assert set(REASONS) - covered == INGEST_CODES  # ingest's codes (tests/ingest), not validation's
 
 
@@ -81,9 +44,9 @@ def test_every_code_the_validator_can_emit_is_in_the_vocabulary(module):
 
 
 def test_valid_record_is_typed_exactly():
-    open_one = {**GOOD, "complaint_id": "K2", "first_response_at": "", "closed_at": None, "status": "open",
+    open_one = {**cases.COMPLAINT_GOOD, "complaint_id": "K2", "first_response_at": "", "closed_at": None, "status": "open",
                 "resolved": "FALSE", "channel": None, "severity": "4.0", "compensation": "0"}  # fmt: skip
-    result = run("complaints", [GOOD, open_one])
+    result = run("complaints", [cases.COMPLAINT_GOOD, open_one])
     ts = datetime
     expected = pl.DataFrame(
         {
@@ -113,27 +76,27 @@ def test_valid_record_is_typed_exactly():
 @pytest.mark.parametrize(("text", "value"), [("True", True), ("1", True), ("FALSE", False), ("0", False)])
 def test_boolean_spellings(text, value):
     closed = {"closed_at": None} if not value else {}
-    assert run("complaints", [{**GOOD, **closed, "resolved": text}]).valid["resolved"].to_list() == [value]
+    assert run("complaints", [{**cases.COMPLAINT_GOOD, **closed, "resolved": text}]).valid["resolved"].to_list() == [value]
 
 
 def test_equal_timestamps_pass():
     same = "2026-01-04 08:00:00"
-    row = {**GOOD, "first_response_at": same, "closed_at": same, "updated_at": same}
+    row = {**cases.COMPLAINT_GOOD, "first_response_at": same, "closed_at": same, "updated_at": same}
     assert run("complaints", [row]).quarantined.height == 0
 
 
 def test_unparseable_opened_at_does_not_cascade():
-    result = run("complaints", [{**GOOD, "opened_at": "x", "updated_at": "2000-01-01 00:00:00"}])
+    result = run("complaints", [{**cases.COMPLAINT_GOOD, "opened_at": "x", "updated_at": "2000-01-01 00:00:00"}])
     assert reasons_by_record(result) == {1: "opened_at:not_a_timestamp"}
 
 
 def test_unparseable_closed_at_does_not_cascade_into_resolved():
-    result = run("complaints", [{**GOOD, "closed_at": "2026-01-05"}])
+    result = run("complaints", [{**cases.COMPLAINT_GOOD, "closed_at": "2026-01-05"}])
     assert reasons_by_record(result) == {1: "closed_at:not_a_timestamp"}
 
 
 def test_several_faults_all_reported():
-    bad = {**GOOD, "status": "Open", "closed_at": None, "severity": "9", "compensation": "-5", "channel": "wechat"}
+    bad = {**cases.COMPLAINT_GOOD, "status": "Open", "closed_at": None, "severity": "9", "compensation": "-5", "channel": "wechat"}
     result = run("complaints", [bad])
     assert reasons_by_record(result) == {
         1: "channel:not_allowed; compensation:negative; resolved:without_closed_at; severity:out_of_range; "
@@ -142,26 +105,26 @@ def test_several_faults_all_reported():
 
 
 def test_versions_of_a_complaint_are_not_duplicates():
-    result = run("complaints", [GOOD, {**GOOD, "updated_at": "2026-01-05 09:00:00"}, GOOD])
+    result = run("complaints", [cases.COMPLAINT_GOOD, {**cases.COMPLAINT_GOOD, "updated_at": "2026-01-05 09:00:00"}, cases.COMPLAINT_GOOD])
     assert result.quarantined.height == 0 and result.valid.height == 3
 
 
 def test_chinese_text_passes_untouched():
-    row = {**GOOD, "category": "收费问题", "description": "重复扣款两次，要求退款。", "customer_id": "王小明"}
+    row = {**cases.COMPLAINT_GOOD, "category": "收费问题", "description": "重复扣款两次，要求退款。", "customer_id": "王小明"}
     got = run("complaints", [row]).valid.select("category", "description", "customer_id").row(0)
     assert got == ("收费问题", "重复扣款两次，要求退款。", "王小明")
 
 
 def test_missing_required_column_and_missing_optional_column():
-    rows = [{k: v for k, v in GOOD.items() if k not in ("severity", "first_response_at")}]
+    rows = [{k: v for k, v in cases.COMPLAINT_GOOD.items() if k not in ("severity", "first_response_at")}]
     assert reasons_by_record(run("complaints", rows)) == {1: "severity:column_missing"}
 
 
 def test_missing_closed_at_column_means_not_closed():
-    rows = [{k: v for k, v in r.items() if k != "closed_at"} for r in (GOOD, {**GOOD, "resolved": "0"})]
+    rows = [{k: v for k, v in r.items() if k != "closed_at"} for r in (cases.COMPLAINT_GOOD, {**cases.COMPLAINT_GOOD, "resolved": "0"})]
     assert reasons_by_record(run("complaints", rows)) == {1: "resolved:without_closed_at"}
 
 
 def test_missing_opened_at_column_skips_the_ordering_rules():
-    rows = [{k: v for k, v in GOOD.items() if k != "opened_at"}]
+    rows = [{k: v for k, v in cases.COMPLAINT_GOOD.items() if k != "opened_at"}]
     assert reasons_by_record(run("complaints", rows)) == {1: "opened_at:column_missing"}

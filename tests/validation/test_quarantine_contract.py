@@ -16,14 +16,14 @@ from csi.validation import validate as quarantine
 from schemas.landing_complaints import LandingComplaints
 from schemas.landing_sales import LandingSales
 from schemas.landing_surveys import LandingSurveys
-from tests.validation import test_complaint_rules, test_sales_rules, test_survey_rules
+from tests.validation import cases
 from tests.validation.helpers import reasons_by_record, run
 
 # source -> (model, good row, one-fault cases, the key column made unique per row)
 SOURCES = {
-    "sales": (LandingSales, test_sales_rules.GOOD, test_sales_rules.CASES, "order_id"),
-    "surveys": (LandingSurveys, test_survey_rules.GOOD, test_survey_rules.CASES, "response_id"),
-    "complaints": (LandingComplaints, test_complaint_rules.GOOD, test_complaint_rules.CASES, "complaint_id"),
+    "sales": (LandingSales, cases.SALES_GOOD, cases.SALES_CASES, "order_id"),
+    "surveys": (LandingSurveys, cases.SURVEY_GOOD, cases.SURVEY_CASES, "response_id"),
+    "complaints": (LandingComplaints, cases.COMPLAINT_GOOD, cases.COMPLAINT_CASES, "complaint_id"),
 }
 
 
@@ -89,7 +89,7 @@ def _fresh_caches():
 
 def test_rules_are_reused_across_drops_and_runs():
     quarantine._rules.cache_clear()
-    run("sales", [test_sales_rules.GOOD], run_started_at=datetime(2026, 1, 6))
-    late = run("sales", [test_sales_rules.GOOD], run_started_at=datetime(2026, 1, 5, 10))
+    run("sales", [cases.SALES_GOOD], run_started_at=datetime(2026, 1, 6))
+    late = run("sales", [cases.SALES_GOOD], run_started_at=datetime(2026, 1, 5, 10))
     assert quarantine._rules.cache_info().hits == 1
     assert reasons_by_record(late) == {1: "ordered_at:in_future"}

@@ -9,78 +9,26 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from csi.validation.validate import QUARANTINE_SCHEMA, validate
+from tests.validation import cases
 from tests.validation.helpers import CATALOG, DROP, landing, reasons_by_record, run
 
-GOOD = {
-    "order_id": "O1", "line_no": "1", "order_type": "sale", "customer_id": "C1", "site_id": "S1",
-    "channel": "store", "ordered_at": "2026-01-05 10:30:00", "product_category": "grocery",
-    "quantity": "2", "unit_price": "10.50", "discount": "0.1", "revenue": "18.90", "cost": "12.00",
-    "currency": "CNY",
-}  # fmt: skip
-RETURN = {**GOOD, "order_type": "return", "revenue": "-18.90", "cost": "-12.00"}
 
-# one fault per record: overrides of GOOD (or RETURN) -> the exact reasons string
-CASES = [
-    ({"order_id": ""}, "order_id:missing"),
-    ({"line_no": None}, "line_no:missing"),
-    ({"line_no": "1.5"}, "line_no:not_an_integer"),
-    ({"line_no": "0"}, "line_no:less_than_1"),
-    ({"order_type": "  "}, "order_type:missing"),
-    ({"order_type": "refund"}, "order_type:not_sale_or_return"),
-    ({"order_type": "Sale"}, "order_type:not_sale_or_return"),
-    ({"customer_id": ""}, "customer_id:missing"),
-    ({"site_id": None}, "site_id:missing"),
-    ({"site_id": "ALL"}, "site_id:reserved"),  # the marts' all-sites key
-    ({"site_id": " all "}, "site_id:reserved"),  # any case, blanks ignored
-    ({"ordered_at": ""}, "ordered_at:missing"),
-    ({"ordered_at": "2026-02-30 10:00:00"}, "ordered_at:not_a_timestamp"),
-    ({"ordered_at": "2026-01-05"}, "ordered_at:not_a_timestamp"),
-    ({"ordered_at": "05/01/2026 10:00"}, "ordered_at:not_a_timestamp"),
-    ({"ordered_at": "2026-01-06 02:00:01"}, "ordered_at:in_future"),
-    ({"quantity": ""}, "quantity:missing"),
-    ({"quantity": "2.5"}, "quantity:not_an_integer"),
-    ({"quantity": "0", "revenue": "0"}, "quantity:not_positive"),
-    ({"unit_price": None}, "unit_price:missing"),
-    ({"unit_price": "10,50"}, "unit_price:not_a_number"),
-    ({"unit_price": "-1", "revenue": "-1.8"}, "unit_price:negative"),
-    ({"discount": ""}, "discount:missing"),
-    ({"discount": "10%"}, "discount:not_a_number"),
-    ({"discount": "1", "revenue": "0"}, "discount:out_of_range"),
-    ({"discount": "-0.1", "revenue": "23.10"}, "discount:out_of_range"),
-    ({"revenue": None}, "revenue:missing"),
-    ({"revenue": "1e1"}, "revenue:not_a_number"),
-    ({"revenue": "21.00"}, "revenue:mismatch"),
-    ({"revenue": "-18.90"}, "revenue:mismatch"),  # a sale's revenue is positive
-    ({"cost": ""}, "cost:missing"),
-    ({"cost": "abc"}, "cost:not_a_number"),
-    ({"cost": "-0.01"}, "cost:wrong_sign"),
-    ({"currency": None}, "currency:missing"),
-    ({"currency": "cny"}, "currency:not_iso4217"),
-    ({"currency": "XXX"}, "currency:not_iso4217"),
-]
-RETURN_CASES = [
-    ({"revenue": "18.90"}, "revenue:mismatch"),
-    ({"cost": "12.00"}, "cost:wrong_sign"),
-]
-CODES = {code for _, code in CASES + RETURN_CASES} | {"order_id+line_no:duplicate"}
-
-
-@pytest.mark.parametrize(("overrides", "reasons"), CASES)
+@pytest.mark.parametrize(("overrides", "reasons"), cases.SALES_CASES)
 def test_one_fault_one_reason(overrides, reasons):
-    result = run("sales", [{**GOOD, **overrides}, {**GOOD, "line_no": "2"}])
+    result = run("sales", [{**cases.SALES_GOOD, **overrides}, {**cases.SALES_GOOD, "line_no": "2"}])
     assert reasons_by_record(result) == {1: reasons}
     assert result.quarantined["reason_count"].to_list() == [1]
     assert result.valid["line_no"].to_list() == [2]
 
 
-@pytest.mark.parametrize(("overrides", "reasons"), RETURN_CASES)
+@pytest.mark.parametrize(("overrides", "reasons"), cases.SALES_RETURN_CASES)
 def test_return_rules(overrides, reasons):
-    result = run("sales", [{**RETURN, **overrides}, {**RETURN, "line_no": "2"}])
+    result = run("sales", [{**cases.SALES_RETURN, **overrides}, {**cases.SALES_RETURN, "line_no": "2"}])
     assert reasons_by_record(result) == {1: reasons}
 
 
 def test_valid_record_is_typed_exactly():
-    result = run("sales", [GOOD, {**RETURN, "line_no": "2", "ordered_at": "2026-01-05T10:30:00.250000"}])
+    result = run("sales", [cases.SALES_GOOD, {**cases.SALES_RETURN, "line_no": "2", "ordered_at": "2026-01-05T10:30:00.250000"}])
     expected = pl.DataFrame(
         {
             "order_id": ["O1", "O1"],
@@ -109,7 +57,7 @@ def test_valid_record_is_typed_exactly():
 
 
 def test_several_faults_all_reported():
-    bad = {**GOOD, "line_no": "x", "quantity": "3.5", "currency": "XX", "customer_id": "", "cost": "-1"}
+    bad = {**cases.SALES_GOOD, "line_no": "x", "quantity": "3.5", "currency": "XX", "customer_id": "", "cost": "-1"}
     result = run("sales", [bad])
     assert reasons_by_record(result) == {
         1: "cost:wrong_sign; currency:not_iso4217; customer_id:missing; line_no:not_an_integer; quantity:not_an_integer"
@@ -121,12 +69,12 @@ def test_several_faults_all_reported():
 
 
 def test_unparseable_inputs_do_not_cascade_into_cross_field_rules():
-    result = run("sales", [{**GOOD, "quantity": "two", "revenue": "999"}, {**GOOD, "line_no": "2", "order_type": "x"}])
+    result = run("sales", [{**cases.SALES_GOOD, "quantity": "two", "revenue": "999"}, {**cases.SALES_GOOD, "line_no": "2", "order_type": "x"}])
     assert reasons_by_record(result) == {1: "quantity:not_an_integer", 2: "order_type:not_sale_or_return"}
 
 
 def test_duplicate_key_quarantines_every_row_and_keeps_the_rest_of_the_order():
-    rows = [GOOD, {**GOOD, "line_no": "2"}, {**GOOD, "cost": "11"}, {**GOOD, "line_no": "1.0"}]
+    rows = [cases.SALES_GOOD, {**cases.SALES_GOOD, "line_no": "2"}, {**cases.SALES_GOOD, "cost": "11"}, {**cases.SALES_GOOD, "line_no": "1.0"}]
     result = run("sales", rows)
     assert reasons_by_record(result) == {
         1: "order_id+line_no:duplicate",
@@ -137,21 +85,21 @@ def test_duplicate_key_quarantines_every_row_and_keeps_the_rest_of_the_order():
 
 
 def test_key_with_null_part_is_not_a_duplicate():
-    result = run("sales", [{**GOOD, "line_no": ""}, {**GOOD, "line_no": None}, {**GOOD, "line_no": "x"}])
+    result = run("sales", [{**cases.SALES_GOOD, "line_no": ""}, {**cases.SALES_GOOD, "line_no": None}, {**cases.SALES_GOOD, "line_no": "x"}])
     assert reasons_by_record(result) == {1: "line_no:missing", 2: "line_no:missing", 3: "line_no:not_an_integer"}
 
 
 @pytest.mark.parametrize(("revenue", "ok"), [("18.91", True), ("18.89", True), ("18.92", False), ("18.88", False)])
 def test_revenue_tolerance_boundary(revenue, ok):
-    result = run("sales", [{**GOOD, "revenue": revenue}, {**RETURN, "line_no": "2", "revenue": "-" + revenue}])
+    result = run("sales", [{**cases.SALES_GOOD, "revenue": revenue}, {**cases.SALES_RETURN, "line_no": "2", "revenue": "-" + revenue}])
     expected = {} if ok else {1: "revenue:mismatch", 2: "revenue:mismatch"}
     assert reasons_by_record(result) == expected
 
 
 def test_future_timestamp_is_relative_to_the_run_start():
     rows = [
-        {**GOOD, "ordered_at": "2026-01-06 02:00:00"},
-        {**GOOD, "line_no": "2", "ordered_at": "2027-01-01 00:00:00"},
+        {**cases.SALES_GOOD, "ordered_at": "2026-01-06 02:00:00"},
+        {**cases.SALES_GOOD, "line_no": "2", "ordered_at": "2027-01-01 00:00:00"},
     ]
     result = run("sales", rows)
     assert reasons_by_record(result) == {2: "ordered_at:in_future"}
@@ -161,7 +109,7 @@ def test_future_timestamp_is_relative_to_the_run_start():
 
 def test_chinese_text_passes_untouched():
     row = {
-        **GOOD,
+        **cases.SALES_GOOD,
         "customer_id": "客户-001",
         "site_id": "上海徐汇店",
         "channel": "门店",
@@ -184,11 +132,11 @@ def test_chinese_text_passes_untouched():
     ],
 )
 def test_timestamp_formats(text, expected):
-    assert run("sales", [{**GOOD, "ordered_at": text}]).valid["ordered_at"].to_list() == [expected]
+    assert run("sales", [{**cases.SALES_GOOD, "ordered_at": text}]).valid["ordered_at"].to_list() == [expected]
 
 
 def test_non_text_columns_are_read_as_their_text_form():
-    frame = landing([GOOD]).with_columns(
+    frame = landing([cases.SALES_GOOD]).with_columns(
         pl.col("ordered_at").str.to_datetime().cast(pl.Datetime("ns")), pl.lit(2.0).alias("quantity")
     )
     result = validate("sales", frame, CATALOG, datetime(2026, 1, 6))
@@ -196,28 +144,28 @@ def test_non_text_columns_are_read_as_their_text_form():
 
 
 def test_missing_required_column_fails_every_row():
-    rows = [{k: v for k, v in r.items() if k != "currency"} for r in (GOOD, {**GOOD, "line_no": "2", "cost": "-5"})]
+    rows = [{k: v for k, v in r.items() if k != "currency"} for r in (cases.SALES_GOOD, {**cases.SALES_GOOD, "line_no": "2", "cost": "-5"})]
     result = run("sales", rows)
     assert reasons_by_record(result) == {1: "currency:column_missing", 2: "cost:wrong_sign; currency:column_missing"}
     assert result.valid.height == 0
 
 
 def test_missing_optional_column_is_null():
-    rows = [{k: v for k, v in GOOD.items() if k not in ("channel", "product_category")}]
+    rows = [{k: v for k, v in cases.SALES_GOOD.items() if k not in ("channel", "product_category")}]
     result = run("sales", rows)
     assert result.quarantined.height == 0
     assert result.valid.select("channel", "product_category").row(0) == (None, None)
 
 
 def test_empty_landing_frame():
-    result = run("sales", [GOOD])
-    empty = validate("sales", landing([GOOD]).clear(), CATALOG, datetime(2026, 1, 6))
+    result = run("sales", [cases.SALES_GOOD])
+    empty = validate("sales", landing([cases.SALES_GOOD]).clear(), CATALOG, datetime(2026, 1, 6))
     assert empty.valid.schema == result.valid.schema and empty.valid.height == 0
     assert empty.quarantined.schema == pl.Schema(QUARANTINE_SCHEMA) and empty.quarantined.height == 0
 
 
 def test_failure_paths():
-    frame = landing([GOOD])
+    frame = landing([cases.SALES_GOOD])
     with pytest.raises(ValueError, match="unknown source"):
         validate("invoices", frame, CATALOG, datetime(2026, 1, 6))
     with pytest.raises(ValueError, match="naive"):
@@ -227,6 +175,6 @@ def test_failure_paths():
 
 
 def test_extra_columns_are_ignored():
-    result = run("sales", [{**GOOD, "note": "hello"}])
+    result = run("sales", [{**cases.SALES_GOOD, "note": "hello"}])
     assert "note" not in result.valid.columns and result.valid.height == 1
     assert result.valid["drop_date"].to_list() == [date(2026, 1, 5)]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from csi import progress
+from csi import events
+from csi.cli import progress
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -39,44 +40,44 @@ def test_the_bar_names_each_phase_with_its_time_and_counts_the_dates():
     buf = io.StringIO()
     console = Console(file=buf, record=True, force_terminal=True, width=100)
     with progress.BackfillProgress(console, clock=lambda: now[0]) as bar:
-        progress.emit(phase("prefect", "start"))
+        events.emit(phase("prefect", "start"))
         now[0] += 20
         bar.progress.refresh()
         assert "starting Prefect… 0:00:20" in showing(buf)
         assert "remaining" not in showing(buf) and "?" not in showing(buf)  # nothing is known yet
-        progress.emit(phase("prefect", "end"))
-        progress.emit(phase("plan", "start"))
-        progress.emit({"event": "planned", "total": 5})
-        progress.emit({"event": "date", "business_date": "2026-01-27", "status": "skipped"})
+        events.emit(phase("prefect", "end"))
+        events.emit(phase("plan", "start"))
+        events.emit({"event": "planned", "total": 5})
+        events.emit({"event": "date", "business_date": "2026-01-27", "status": "skipped"})
         assert "planning… 0:00:00" in showing(buf)
-        progress.emit(phase("plan", "end"))
-        progress.emit(phase("load", "start"))
-        progress.emit(phase("plan", "end"))  # late: ignored
+        events.emit(phase("plan", "end"))
+        events.emit(phase("load", "start"))
+        events.emit(phase("plan", "end"))  # late: ignored
         assert "loading dates…" in showing(buf) and "ETA" not in showing(buf)  # no pace before a date
         now[0] += 30
-        progress.emit({"event": "date", "business_date": "2026-01-28", "status": "loaded"})
+        events.emit({"event": "date", "business_date": "2026-01-28", "status": "loaded"})
         now[0] += 30
-        progress.emit({"event": "date", "business_date": "2026-01-29", "status": "failed"})
+        events.emit({"event": "date", "business_date": "2026-01-29", "status": "failed"})
         # 60 s for 2 dates loaded or failed (the skip cost nothing): 30 s a date, 2 left -> 60 s
         assert "done 2 failed 1 remaining 2 loading dates… ETA 0:01:00" in showing(buf)
         for d in ("2026-01-30", "2026-01-31"):
-            progress.emit({"event": "date", "business_date": d, "status": "loaded"})
-        progress.emit(phase("load", "end"))
+            events.emit({"event": "date", "business_date": d, "status": "loaded"})
+        events.emit(phase("load", "end"))
         # 1 skipped + 3 loaded done, 1 failed, 0 remaining: the bar is full, and says why it waits
         for name, words in (("refresh", "refreshing marts…"), ("checks", "running checks…"),
                             ("publish", "publishing…"), ("report", "writing the report…")):
-            progress.emit(phase(name, "start"))
+            events.emit(phase(name, "start"))
             now[0] += 12
             bar.progress.refresh()
             line = showing(buf)
             assert "100% done 4 failed 1 remaining 0" in line
             assert f"{words} 0:00:12" in line, line
-            progress.emit(phase(name, "end"))
+            events.emit(phase(name, "end"))
         assert (bar.counter.loaded, bar.counter.skipped, bar.counter.failed) == (3, 1, 1)
     # 20 s Prefect + 60 s loads + 4 phases x 12 s = 128 s
     assert showing(buf).endswith("finished 0:02:08")
     assert "remaining ?" not in console.export_text()
-    assert progress._listeners == []
+    assert events._listeners == []
 
 
 def test_a_log_record_while_the_bar_is_live_prints_on_its_own_line():
@@ -89,7 +90,7 @@ def test_a_log_record_while_the_bar_is_live_prints_on_its_own_line():
     logger.propagate = False
     try:
         with progress.BackfillProgress(console) as bar:
-            progress.emit(phase("prefect", "start"))
+            events.emit(phase("prefect", "start"))
             logger.warning("Starting temporary server on http://127.0.0.1:8123")
             assert handler.stream is not buf  # routed through the bar's console meanwhile
             assert bar.counter.total == 0
@@ -105,17 +106,18 @@ def test_a_log_record_while_the_bar_is_live_prints_on_its_own_line():
 CHILD = """
 import logging, os, subprocess, sys
 from rich.console import Console
-from csi import progress
+from csi import events
+from csi.cli import progress
 
 logging.basicConfig(format="%(levelname)s | %(message)s")  # a handler holding sys.stderr, as Prefect's
 console = Console(force_terminal=True, width=100)
 with progress.BackfillProgress(console):
-    progress.emit({"event": "phase", "phase": "prefect", "state": "start"})
+    events.emit({"event": "phase", "phase": "prefect", "state": "start"})
     logging.getLogger("x").warning("a log line")
     subprocess.run([sys.executable, "-c", "import sys; sys.stderr.write('a child line' + chr(10))"], check=True)
     os.write(2, b"a raw line" + bytes([10]))
-    progress.emit({"event": "phase", "phase": "report", "state": "start"})
-    progress.emit({"event": "phase", "phase": "report", "state": "end"})
+    events.emit({"event": "phase", "phase": "report", "state": "start"})
+    events.emit({"event": "phase", "phase": "report", "state": "end"})
 print("after the bar")
 """
 

@@ -1,18 +1,7 @@
-"""Per-date progress of a run: events from the flow, a rich progress bar in the terminal.
+"""The progress bar of a run in the terminal: it listens to the run's events (csi.events).
 
-The flow never talks to the terminal: it calls `emit()` with a small dict per
-event, and whoever listens (the CLI's `BackfillProgress`, a test) hears it. Events:
-
-- `{"event": "phase", "phase": name, "state": "start" | "end"}` around each phase of a run,
-  in this order: `prefect` (emitted by the CLI before the flow starts; it ends when the flow
-  body begins), `plan`, `load` (staging and loading the dates), `refresh` (the marts),
-  `checks` (Great Expectations), `publish` (the read-only copy), `report`;
-- `{"event": "planned", "total": n}` once, after planning;
-- `{"event": "date", "business_date": "YYYY-MM-DD", "status": "loaded" | "skipped" | "failed"}`
-  once per date, in the order dates finish.
-
-Listeners live in this process only (a deployment run has no terminal: its
-progress is in the Prefect logs and artifacts).
+It shows the phase running, the dates done, failed and left, and an estimate of the
+time left, from the events of csi.events.
 
 While the bar is live it owns the terminal: rich redirects `sys.stdout` and
 `sys.stderr` through its console, and every logging handler that writes to the
@@ -33,16 +22,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskProgressColumn, TextColumn
 from rich.text import Text
 
-Listener = Callable[[dict], None]
-_listeners: list[Listener] = []
-_lock = threading.Lock()
+from csi.events import Counter, listening
 
 # phase -> (while it runs, once it ended)
 PHASES: dict[str, tuple[str, str]] = {
@@ -54,57 +40,6 @@ PHASES: dict[str, tuple[str, str]] = {
     "publish": ("publishing…", "published"),
     "report": ("writing the report…", "finished"),
 }
-
-
-def emit(event: dict) -> None:
-    """Tell every listener; a listener that fails never breaks the run."""
-    with _lock:
-        listeners = list(_listeners)
-    for fn in listeners:
-        with contextlib.suppress(Exception):  # progress is cosmetic: it never breaks a run
-            fn(event)
-
-
-@contextmanager
-def listening(fn: Listener) -> Iterator[Listener]:
-    with _lock:
-        _listeners.append(fn)
-    try:
-        yield fn
-    finally:
-        with _lock:
-            _listeners.remove(fn)
-
-
-class Counter:
-    """Counts dates by status; the numbers the bar and the logs show."""
-
-    def __init__(self, total: int = 0):
-        self.total = total
-        self.loaded = self.skipped = self.failed = 0
-
-    @property
-    def done(self) -> int:
-        return self.loaded + self.skipped
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.total - self.done - self.failed)
-
-    def add(self, status: str) -> None:
-        if status == "failed":
-            self.failed += 1
-        elif status == "skipped":
-            self.skipped += 1
-        else:
-            self.loaded += 1
-
-    def line(self) -> str:
-        return (
-            f"{self.done + self.failed}/{self.total} dates: done {self.done} "
-            f"(loaded {self.loaded}, skipped {self.skipped}), failed {self.failed}, "
-            f"remaining {self.remaining}"
-        )
 
 
 def _clock_text(seconds: float) -> str:

@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     # A loaded 2-core machine can take over 20 s to start Prefect's ephemeral server.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from csi.cli_commands import dispatch
+    from csi.cli.commands import dispatch
     from csi.errors import USER_ERRORS
 
     try:

@@ -9,17 +9,20 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from csi import preflight
+from csi.cli import preflight
+from csi.cli.summary import print_summary, print_warehouse
 from csi.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from csi.pipeline.run import RunResult
 
 console = Console()
 
@@ -54,7 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.date:
         preflight.check_not_future(args.date, settings.timezone, allow_future=args.allow_future, option="--date")
     wait_for_warehouse(args.wait, settings)
-    from flows.pipeline import run_flow
+    from csi.flows.pipeline import run_flow
 
     # --force is not passed: a nightly always re-runs its date (see `csi run --help`)
     result = call_flow(run_flow, "run", not args.no_progress, date_=args.date.isoformat() if args.date else None,
@@ -70,7 +73,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     preflight.check(settings, needs_landing=True)
     preflight.check_not_future(args.end, settings.timezone, allow_future=args.allow_future, option="--end")
     wait_for_warehouse(args.wait, settings)
-    from flows.pipeline import backfill_flow
+    from csi.flows.pipeline import backfill_flow
 
     result = call_flow(
         backfill_flow, "backfill", not args.no_progress,
@@ -86,13 +89,14 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return print_summary(result)
 
 
-def call_flow(flow, label: str, show_progress: bool, **parameters) -> dict:
+def call_flow(flow, label: str, show_progress: bool, **parameters) -> RunResult:
     """Run a flow in this process, with the progress bar in a terminal. The time Prefect takes to
     start (until the flow's first phase begins) is measured here, the one place that sees it, and
     reported as the run's first phase, `prefect`."""
     import time
 
-    from csi import progress
+    from csi import events
+    from csi.cli import progress
 
     started = time.perf_counter()
     body_began: list[float] = []
@@ -102,12 +106,12 @@ def call_flow(flow, label: str, show_progress: bool, **parameters) -> dict:
             body_began.append(time.perf_counter())
 
     bar = progress.BackfillProgress(console, label=label) if show_progress and console.is_terminal else nullcontext()
-    with progress.listening(note), bar:
-        progress.emit({"event": "phase", "phase": "prefect", "state": "start"})
+    with events.listening(note), bar:
+        events.emit({"event": "phase", "phase": "prefect", "state": "start"})
         result = flow(**parameters)
     if body_began:
-        result["phases"] = {"prefect": body_began[0] - started, **(result.get("phases") or {})}
-    result["wall_seconds"] = time.perf_counter() - started  # the flow's own "seconds" leave Prefect out
+        result.phases = {"prefect": body_began[0] - started, **result.phases}
+    result.wall_seconds = time.perf_counter() - started  # the run's own `seconds` leave Prefect out
     return result
 
 
@@ -128,7 +132,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from csi.serve import serve
+    from csi.cli.serve import serve
 
     settings = load_settings()
     preflight.check(settings, needs_landing=False)
@@ -176,131 +180,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     generate(landing, customers=args.customers, days=args.days, seed=7, start_date=DEMO_START,
              history_days=args.history_days)
     console.print(f"[bold]2/2[/] backfilling {DEMO_START} .. {end} into {settings.masked()['warehouse_url']}")
-    from flows.pipeline import backfill_flow
+    from csi.flows.pipeline import backfill_flow
 
-    with _landing_for_flow(landing if args.dir else None):
-        result = call_flow(backfill_flow, "demo", True, start=DEMO_START.isoformat(), end=end.isoformat(),
-                           force=True, workers=os.cpu_count() or 1)
+    result = call_flow(backfill_flow, "demo", True, start=DEMO_START.isoformat(), end=end.isoformat(),
+                       force=True, workers=os.cpu_count() or 1, landing_dir=str(landing) if args.dir else None)
     code = print_summary(result)
     print_warehouse(settings)
     console.print(f"Data Docs (quality checks): {settings.data_docs_dir / 'index.html'}")
     console.print(f"insight report (open it in a browser, works offline): {settings.report_dir / 'latest.html'}"
-                  if result.get("report") else "insight report: not written (see the warning above)")
-    if "published" not in result:
-        from csi.warehouse.publish import publish_target
-
-        read_copy = publish_target(settings)
-        if read_copy:
-            console.print(f"read-only copy for BI: {read_copy}")
+                  if result.report else "insight report: not written (see the warning above)")
     console.print("BI tools: docs/bi.md says how to connect. Next: "
                   f"`csi run --date {DEMO_START + timedelta(days=min(59, args.days - 1))}` re-runs one date"
                   + (f" (with CSI_LANDING_DIR={landing})" if args.dir else ""))
     return code
-
-
-@contextmanager
-def _landing_for_flow(landing: Path | None) -> Iterator[None]:
-    """The flows read their settings from the environment: a --dir reaches them as
-    CSI_LANDING_DIR for the duration of the call only."""
-    if landing is None:
-        yield
-        return
-    before = os.environ.get("CSI_LANDING_DIR")
-    os.environ["CSI_LANDING_DIR"] = str(landing)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("CSI_LANDING_DIR", None)
-        else:
-            os.environ["CSI_LANDING_DIR"] = before
-
-
-SUCCESS = {"success", "loaded"}  # "loaded" is what older flows called a finished date
-STATUS_STYLE = {"success": "green", "failed": "red", "skipped": "dim"}
-NOT_READ = {"unreadable", "unsupported", "refused"}
-
-
-def print_summary(result: dict, out: Console | None = None) -> int:
-    """The end-of-run report: one line per date, the totals, every file and folder that was not
-    loaded, where the time went and where the read-only copy is. Exit status 1 when a date failed."""
-    out = out or console
-    dates = result.get("dates") or []
-    status = {r["business_date"]: "success" if r["status"] in SUCCESS else r["status"] for r in dates}
-    table = Table(title=result.get("title") or "csi summary")
-    for col in ("date", "status", "sales", "surveys", "complaints", "quarantined", "error"):
-        table.add_column(col)
-    for r in dates:
-        q = sum((r.get("rows_quarantined") or {}).values())
-        loaded = r.get("rows_loaded") or {}
-        st = status[r["business_date"]]
-        table.add_row(
-            r["business_date"],
-            f"[{STATUS_STYLE.get(st, 'default')}]{st}[/]",
-            *(str(loaded.get(s, "")) for s in ("sales", "surveys", "complaints")),
-            str(q) if q else "",
-            "see below" if r.get("error") else "",
-        )
-    if len(dates) <= 40:  # a long backfill: the totals and the failed dates below say it
-        out.print(table)
-    counts = list(status.values())
-    failed = counts.count("failed")
-    rows_loaded = sum(sum((r.get("rows_loaded") or {}).values()) for r in dates)
-    rows_quarantined = sum(sum((r.get("rows_quarantined") or {}).values()) for r in dates)
-    out.print(f"dates: {len(counts)}  success: {counts.count('success')}  skipped: {counts.count('skipped')}  "
-              f"failed: {failed}  |  rows loaded: {rows_loaded}  quarantined: {rows_quarantined}  |  "
-              f"{result.get('wall_seconds', result.get('seconds', 0)):.1f} s", highlight=False)
-    for r in dates:
-        for f in r.get("problem_files") or []:
-            label = "not read" if f.get("status") in NOT_READ else "not loaded"
-            out.print(f"[yellow]{label}[/]: {escape(f['path'])} ({f.get('status')}: {escape(f.get('why') or '')})",
-                      highlight=False)
-    for folder in result.get("bad_folders") or []:
-        out.print(f"[yellow]bad folder[/]: {escape(folder['path'])} ({escape(folder.get('why') or '')})",
-                  highlight=False)
-    phases = result.get("phases") or {}
-    if phases:
-        out.print("time: " + " · ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items()),
-                  highlight=False)
-    if "checks" in result:
-        checks = result["checks"]
-        out.print(f"quality checks: {checks['checked']} expectations, {checks['failed']} failed" if checks
-                  else "quality checks: not run", highlight=False)
-    if result.get("published"):
-        out.print(f"read-only copy for BI: {escape(str(result['published']))}", highlight=False)
-    if result.get("report"):
-        out.print(f"insight report (opens offline): {escape(str(result['report']))}", highlight=False)
-    if failed:
-        for r in dates:
-            if status[r["business_date"]] == "failed":
-                error = (r.get("error") or "").splitlines()
-                out.print(f"[red]failed[/] {r['business_date']}: {escape(error[0] if error else '')}",
-                          highlight=False)
-        out.print("fix the cause and re-run the same command: only the unfinished dates run again.")
-    return 1 if failed else 0
-
-
-def print_warehouse(settings) -> None:
-    """Row counts of every table, where to look, and how well the churn score predicted."""
-    from csi.backtest_report import backtest_line
-    from csi.warehouse.engine import Warehouse
-    from csi.warehouse.tables import TABLES
-
-    wh = Warehouse(settings.url)
-    table = Table(title=f"warehouse {settings.masked()['warehouse_url']}")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    with wh.transaction() as tx:
-        for decl in TABLES:
-            table.add_row(decl.name, str(tx.scalar(f"SELECT count(*) FROM {tx.q(decl.name)}")))
-        backtest = backtest_line(tx)
-    wh.dispose()
-    console.print(table)
-    console.print(backtest)
-    console.print(
-        "look at: ops_quarantine (rejected records and why), ops_pipeline_run (runs), "
-        "docs/data-dictionary.md (every column)"
-    )
 
 
 COMMANDS = {

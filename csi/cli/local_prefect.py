@@ -1,11 +1,6 @@
-"""`csi serve`: a one-machine Prefect install.
-
-Starts a Prefect server on 127.0.0.1, creates the process work pool, deploys
-deployments/prefect.yaml (nightly schedule + backfill) and starts a worker. Each
-child runs in its own process group; `stop()` (Ctrl-C in `csi serve`) terminates
-them all, worker first. The schedule test (tests/flows/test_schedule.py) drives
-the same class, so what it proves is what `csi serve` runs.
-"""
+"""A Prefect server, a process work pool and a worker on this machine, each child in its own
+process group; `stop()` terminates them all, worker first. `csi serve`, the schedule test
+(tests/flows/test_schedule.py), the flow tests and the bench drive this same class."""
 
 from __future__ import annotations
 
@@ -22,11 +17,9 @@ from pathlib import Path
 from typing import IO, Any
 
 import psutil
-import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-PREFECT_FILE = REPO / "deployments" / "prefect.yaml"
-POOL = "csi-local"
+from csi.cli.deployments import POOL, PREFECT_FILE, REPO
+
 DEFAULT_PORT = 4200
 
 
@@ -49,39 +42,6 @@ def free_port(host: str = "127.0.0.1", preferred: int | None = None) -> int:
 def prefect_exe() -> str:
     exe = Path(sys.executable).parent / "prefect"
     return str(exe) if exe.exists() else "prefect"
-
-
-def render_prefect_file(
-    dst: Path,
-    *,
-    src: Path = PREFECT_FILE,
-    cron: str | None = None,
-    timezone: str | None = None,
-    pool: str | None = None,
-    nightly_parameters: dict[str, Any] | None = None,
-    env: dict[str, str] | None = None,
-) -> Path:
-    """A copy of prefect.yaml with overrides: the nightly cron/time zone, the work pool,
-    nightly parameters and environment variables of every deployment's flow runs."""
-    config = yaml.safe_load(Path(src).read_text(encoding="utf-8"))
-    for dep in config["deployments"]:
-        if pool:
-            dep["work_pool"]["name"] = pool
-        if env:
-            job = dep["work_pool"].setdefault("job_variables", {}) or {}
-            job["env"] = {**(job.get("env") or {}), **env}
-            dep["work_pool"]["job_variables"] = job
-        if dep["name"] == "nightly":
-            for schedule in dep.get("schedules") or []:
-                if cron:
-                    schedule["cron"] = cron
-                if timezone:
-                    schedule["timezone"] = timezone
-            if nightly_parameters:
-                dep["parameters"] = {**(dep.get("parameters") or {}), **nightly_parameters}
-    Path(dst).parent.mkdir(parents=True, exist_ok=True)
-    Path(dst).write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return Path(dst)
 
 
 class LocalPrefect:
@@ -251,54 +211,3 @@ def _descendants(pid: int) -> list[psutil.Process]:
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, sig)
-
-
-def serve(
-    host: str = "127.0.0.1",
-    port: int = 0,
-    pool: str = POOL,
-    cron: str | None = None,
-    timezone: str | None = None,
-    work_dir: Path = Path(".csi"),
-    say=print,
-) -> int:
-    """Start everything, wait for Ctrl-C or SIGTERM (or a child dying), stop everything."""
-    stack = LocalPrefect(host, port, log_dir=Path(work_dir) / "serve", echo_worker=True)
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in previous:  # also when started with SIGINT ignored (nohup, a background job)
-        signal.signal(sig, _interrupt)
-    try:
-        say(f"starting the Prefect server on {stack.api_url} (log: {stack.log_dir / 'server.log'})")
-        stack.start_server()
-        say(f"creating the process work pool {pool!r}")
-        stack.create_pool(pool)
-        prefect_file = render_prefect_file(stack.log_dir / "prefect.yaml", cron=cron, timezone=timezone, pool=pool)
-        say(f"deploying {PREFECT_FILE.relative_to(REPO)} (nightly + backfill)")
-        stack.deploy(prefect_file)
-        say(f"starting a worker on {pool!r}")
-        stack.start_worker(pool)
-        ui = stack.api_url.removesuffix("/api")
-        say(
-            f"\nready. UI: {ui}\n"
-            f"  trigger tonight's run now:  PREFECT_API_URL={stack.api_url} prefect deployment run csi-run/nightly\n"
-            f"  backfill:                   PREFECT_API_URL={stack.api_url} prefect deployment run "
-            f"csi-backfill/backfill --param start=2026-01-01 --param end=2026-01-31\n"
-            f"Ctrl-C stops the worker and the server."
-        )
-        while True:
-            for name, proc in stack.procs:
-                if proc.poll() is not None:
-                    say(f"the {name} exited ({proc.returncode}); stopping (log: {stack.log_dir / (name + '.log')})")
-                    return 1
-            time.sleep(1)
-    except KeyboardInterrupt:
-        say("stopping the worker and the server")
-        return 0
-    finally:
-        stack.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _interrupt(signum, frame) -> None:  # noqa: ARG001 - signal handler signature
-    raise KeyboardInterrupt

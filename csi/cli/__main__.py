@@ -1,0 +1,5 @@
+import sys
+
+from csi.cli.main import main
+
+sys.exit(main())
