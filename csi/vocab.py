@@ -16,6 +16,7 @@ from transforms.vocab import (  # noqa: F401  (re-exported: csi code imports the
     ALERT_SEVERITIES,
     ALL_BANDS,
     BACKTEST_BANDS,
+    COMPLAINT_CHANNELS,
     COMPLAINT_STATUSES,
     FREQUENCY_BINS,
     LANGUAGES,

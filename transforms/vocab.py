@@ -20,6 +20,7 @@ ORDER_TYPES = ("sale", "return")
 
 # complaint versions (CONTRACT.md); "closed" means closed_at is set, whatever the status
 COMPLAINT_STATUSES = ("open", "in_progress", "resolved", "rejected", "closed")
+COMPLAINT_CHANNELS = ("phone", "email", "web", "store", "social")
 
 # METRICS 2: promoter 9-10, passive 7-8, detractor 0-6
 NPS_CLASSES = ("promoter", "passive", "detractor")
