@@ -4,7 +4,8 @@
 declarations are the single source: the same text becomes the table and column
 comments in the database, so BI tools and this page never disagree, and a
 column's declared range or allowed values (the column "allowed") is exactly what
-the Great Expectations suites check. A test fails when the committed page is stale.
+the Great Expectations suites and the generated pandera schemas
+(csi/warehouse/frame_schema.py) check. A test fails when the committed page is stale.
 """
 
 from __future__ import annotations
