@@ -26,12 +26,13 @@ from datetime import date
 
 import polars as pl
 
+from transforms.customer_state import stream_of_history
 from transforms.customer_streams import CID, EV, K, nps_stream, running_totals, sales_stream
 
 D = "as_of_date"
 MONEY_DECIMALS = 6
-__all__ = ["CID", "D", "K", "ORDER", "History", "Snapshots", "first_dates", "history", "running_totals", "snapshots",
-           "window"]
+__all__ = ["CID", "D", "K", "ORDER", "History", "Snapshots", "first_dates", "history", "history_from_state",
+           "running_totals", "snapshots", "window"]
 
 
 def _dates(as_of_dates: Iterable[date]) -> pl.Series:
@@ -65,24 +66,43 @@ class History:
 
 
 def history(sales: pl.LazyFrame, responses: pl.LazyFrame, complaints: pl.LazyFrame) -> History:
+    first_sales = first_dates(sales.filter(pl.col("order_type") == "sale"), pl.col("order_date"))
+    keys = _keys(first_sales, responses, complaints)
+    return _history(keys, sales_stream(_key(sales, keys)), responses, complaints)
+
+
+def history_from_state(
+    first_sales: pl.LazyFrame, stream: pl.LazyFrame, responses: pl.LazyFrame, complaints: pl.LazyFrame,
+) -> History:  # fmt: skip
+    """`history` from the persisted sales state (transforms.customer_state) instead of the sales
+    lines: first_sales (customer_id, first_date: the first sale line's date) and the stream
+    (customer_state.STREAM_COLUMNS; rows of customers without a key are dropped)."""
+    keys = _keys(first_sales, responses, complaints)
+    return _history(keys, stream_of_history(stream, keys), responses, complaints)
+
+
+def _keys(first_sales: pl.LazyFrame, responses: pl.LazyFrame, complaints: pl.LazyFrame) -> pl.LazyFrame:
     # first_seen and first_sale in one aggregation (not a join of two), so the key table is
     # one simple subplan wherever it is used
     firsts = pl.concat([
-        first_dates(sales.filter(pl.col("order_type") == "sale"), pl.col("order_date")).with_columns(_sale=True),
+        first_sales.select(CID, pl.col("first_date").cast(pl.Date)).with_columns(_sale=True),
         first_dates(responses, pl.col("submitted_at").dt.date()).with_columns(_sale=False),
         first_dates(complaints, pl.col("opened_at").dt.date()).with_columns(_sale=False),
     ])  # fmt: skip
     first = pl.col("first_date")
-    keys = (
+    return (
         firsts.group_by(CID).agg(first_seen=first.min(), first_sale=first.filter("_sale").min())
         .sort(CID).with_row_index(K).select(CID, K, "first_seen", "first_sale")
     )  # fmt: skip
 
-    def key(frame: pl.LazyFrame) -> pl.LazyFrame:  # rows of customers never seen are dropped
-        return frame.join(keys.select(CID, K), on=CID, how="inner")
 
-    keyed = key(complaints).select(K, "opened_at", "closed_at", "is_resolved")
-    return History(keys, sales_stream(key(sales)), nps_stream(key(responses)), keyed)
+def _key(frame: pl.LazyFrame, keys: pl.LazyFrame) -> pl.LazyFrame:  # rows of customers never seen are dropped
+    return frame.join(keys.select(CID, K), on=CID, how="inner")
+
+
+def _history(keys: pl.LazyFrame, sales: pl.LazyFrame, responses: pl.LazyFrame, complaints: pl.LazyFrame) -> History:
+    keyed = _key(complaints, keys).select(K, "opened_at", "closed_at", "is_resolved")
+    return History(keys, sales, nps_stream(_key(responses, keys)), keyed)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def running_totals(events: pl.LazyFrame, date_col: str, values: Sequence[str]) -
     return _daily(events, date_col, values).with_columns(pl.col(v).cum_sum().over(K) for v in values)
 
 
-def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
+def sales_stream(sales: pl.LazyFrame, opening: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Running sales totals per customer (_k) x date with any sale or return line.
 
     Columns: cum_revenue, cum_margin (returns included, at their own date), cum_orders
@@ -55,6 +55,11 @@ def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
     not transactions and stay out), median_gap (median of the gaps in whole days between consecutive
     orders so far: n orders give n - 1 gaps, two orders on one day a gap of 0; linear
     interpolation; null before a second order).
+
+    `opening` (_k, _d, cum_revenue, cum_margin, cum_repeat_revenue): balances carried in from
+    an earlier stream (customer_state), added as one more row of money on `_d` so the running
+    sums continue with the same additions, in the same order, as one pass over every line
+    (the earlier orders then come in `sales` as zero-revenue sale lines, for the counts and gaps).
     """
     lines = sales.select(
         K, pl.col("order_date").alias("_d"), "order_id", "order_type",
@@ -64,16 +69,12 @@ def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
     zero = pl.lit(0.0)
     money = lines.select(K, "_d", "cum_revenue", "cum_margin", pl.lit(0, pl.Int64).alias("cum_orders"),
                          cum_repeat_revenue=zero)  # fmt: skip
-    # An order counts at its first date, for the customer of its first line by (date, _k): the
-    # min of (date, _k) packed in one Int64 finds both (floor // and % also undo negative dates).
-    first_line = (pl.col("_d").cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col(K).cast(pl.Int64)).min()
-    orders = (
-        lines.filter(pl.col("order_type") == "sale").group_by("order_id")
-        .agg(_p=first_line, _value=pl.col("cum_revenue").sum())
-        .select("order_id", "_value", (pl.col("_p") % 2**32).cast(pl.UInt32).alias(K),
-                (pl.col("_p") // 2**32).cast(pl.Int32).cast(pl.Date).alias("_d"))
-        .sort(_packed("_d"), "order_id")
-    )  # fmt: skip
+    if opening is not None:
+        money = pl.concat([money, opening.select(
+            pl.col(K).cast(pl.UInt32), pl.col("_d").cast(pl.Date), pl.col("cum_revenue").cast(pl.Float64),
+            pl.col("cum_margin").cast(pl.Float64), pl.lit(0, pl.Int64).alias("cum_orders"),
+            pl.col("cum_repeat_revenue").cast(pl.Float64))])  # fmt: skip
+    orders = sale_orders(lines)
     is_first = pl.col(K).ne_missing(pl.col(K).shift(1))  # the customer's first order (sorted above)
     order_rows = orders.select(K, "_d", cum_revenue=zero, cum_margin=zero, cum_orders=pl.lit(1, pl.Int64),
                                cum_repeat_revenue=pl.when(is_first).then(zero).otherwise("_value"))  # fmt: skip
@@ -97,6 +98,21 @@ def sales_stream(sales: pl.LazyFrame) -> pl.LazyFrame:
     # that customer's order days, so a plain forward_fill stays within the customer.
     return daily.select(K, EV, *cols, "last_order_date", "first_order_date",
                         median_gap=pl.when(total >= 2).then(pl.col("median_gap").forward_fill()))  # fmt: skip
+
+
+def sale_orders(lines: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per sale order (order_id, _value, _k, _d), sorted by (_k, _d, order_id). `lines`:
+    _k, _d (the line's date), order_id, order_type, cum_revenue (the line's revenue)."""
+    # An order counts at its first date, for the customer of its first line by (date, _k): the
+    # min of (date, _k) packed in one Int64 finds both (floor // and % also undo negative dates).
+    first_line = (pl.col("_d").cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col(K).cast(pl.Int64)).min()
+    return (
+        lines.filter(pl.col("order_type") == "sale").group_by("order_id")
+        .agg(_p=first_line, _value=pl.col("cum_revenue").sum())
+        .select("order_id", "_value", (pl.col("_p") % 2**32).cast(pl.UInt32).alias(K),
+                (pl.col("_p") // 2**32).cast(pl.Int32).cast(pl.Date).alias("_d"))
+        .sort(_packed("_d"), "order_id")
+    )  # fmt: skip
 
 
 def _median_gaps(orders: pl.LazyFrame) -> pl.LazyFrame:

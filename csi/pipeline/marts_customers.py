@@ -10,6 +10,13 @@ Tx.commit_point), so memory grows with customers x chunk, not customers x dates;
 every date is computed on its own, so the rows are the same as in one batch.
 The backtest is recomputed from the first snapshot whose outcome window
 (D, D + horizon] reaches a changed date (see backtest_start).
+
+The sales are not re-read: a persisted state (csi.warehouse.customer_state, tables_state) holds
+the per-customer running sales totals by event date; a refresh brings it up to date from
+`since` with the sales dated from `since` on and the touched customers' earlier orders
+(transforms.customer_state), then reads back only the state rows the stale dates can look up
+(from the first date minus the longest look-back). Surveys and complaints are read whole (they
+are a small part of the facts).
 """
 
 from __future__ import annotations
@@ -21,13 +28,13 @@ import polars as pl
 
 from csi.pipeline.mart_writes import delete_from, replace_all, replace_from
 from csi.settings import Settings
-from csi.vocab import RUN_HOLDS_ROWS, sql_values
-from csi.warehouse import tables_core as core
+from csi.warehouse import customer_state as state
 from csi.warehouse import tables_marts_customers as cm
 from csi.warehouse.engine import Tx
 from transforms import customer_snapshots as cs
 from transforms.churn_backtest import build_churn_backtest
 from transforms.churn_signals import ChurnParams, churn_signals_from
+from transforms.customer_state import sales_state_since
 from transforms.customer_value import CustomerValueParams, customer_value_from
 from transforms.whale_curve import build_whale_curve
 
@@ -35,11 +42,7 @@ SNAPSHOT_MARTS = (cm.MART_CUSTOMER_VALUE, cm.MART_CLV_MODEL, cm.MART_WHALE_CURVE
 
 
 def snapshot_dates(tx: Tx, settings: Settings, since: date) -> list[date]:
-    # every date whose drop is in the warehouse: loaded, refreshed (checks or publish pending) or done
-    loaded = tx.read("SELECT DISTINCT business_date FROM ops_pipeline_run WHERE status IN "
-                     f"({sql_values(RUN_HOLDS_ROWS)}) AND business_date >= :s ORDER BY 1", {"s": since},
-                     {"business_date": pl.Date})
-    dates = loaded["business_date"].to_list()
+    dates = state.snapshot_dates(tx, since)
     if settings.customer_value.snapshot_cadence == "weekly":
         dates = [d for d in dates if d.isoweekday() == 7]
     return dates
@@ -52,24 +55,47 @@ def date_chunks(dates: list[date], customers: int, chunk_rows: int) -> Iterator[
         yield dates[i:i + size]
 
 
-def read_history(tx: Tx) -> cs.History:
-    """The facts reduced once for every chunk (anonymous responses can never be attached)."""
-    # only the columns the transforms use: the whole fact tables would dominate the memory
-    sales = tx.read_table(core.FCT_SALES, columns=("order_id", "order_type", "customer_id", "order_date",
-                                                   "revenue", "cost"))
-    responses = tx.read_table(core.FCT_RESPONSE, "customer_id IS NOT NULL",
-                              columns=("response_id", "customer_id", "submitted_at", "nps_answer"))
-    complaints = tx.read_table(core.FCT_COMPLAINT, "customer_id IS NOT NULL",
-                               columns=("customer_id", "opened_at", "closed_at", "is_resolved"))
-    return cs.history(sales.lazy(), responses.lazy(), complaints.lazy()).collect()
+def restate_start(tx: Tx, since: date) -> date:
+    """The first date whose stream rows can change: since, or the first date of an order that
+    spans it (its value counts at that date), and so on."""
+    start = since
+    while (earlier := state.spanning_start(tx, start)) is not None:
+        start = earlier
+    return start
+
+
+def refresh_sales_state(tx: Tx, since: date) -> date:
+    """Bring the persisted sales state up to date for facts that changed from `since` on (from
+    earlier where the state no longer matches the facts); returns the first snapshot date whose
+    rows can have changed (since, or earlier for an order spanning it)."""
+    start = restate_start(tx, since)
+    lo = start
+    untrusted = state.untrusted_since(tx, lo)
+    if untrusted is not None:  # missing, of another version, or facts changed without a dirty mark
+        lo = restate_start(tx, untrusted)
+    stream, orders = sales_state_since(state.sales_since(tx, lo).lazy(), state.opening_rows(tx, lo).lazy(),
+                                       state.prior_orders(tx, lo).lazy(), lo)
+    frames = pl.collect_all([stream, orders])
+    state.write_state(tx, lo, *frames)
+    return start
+
+
+def read_history(tx: Tx, first_date: date, look_back_days: int) -> cs.History:
+    """What the snapshots from first_date on read, reduced once for every chunk: the state rows
+    an as-of lookup up to look_back_days before first_date can find, and the surveys and complaints."""
+    stream = state.stream_from(tx, first_date - timedelta(days=look_back_days))
+    return cs.history_from_state(state.first_sales(tx).lazy(), stream.lazy(), state.identified_responses(tx).lazy(),
+                                 state.identified_complaints(tx).lazy()).collect()
 
 
 def refresh_snapshots(tx: Tx, settings: Settings, dates: list[date], chunk_rows: int | None = None) -> None:
-    """Replace the snapshot marts' rows from dates[0] on, one chunk of dates at a time."""
-    hist = read_history(tx)
-    customers = hist.keys.select(pl.len()).collect().item()
+    """Replace the snapshot marts' rows from dates[0] on, one chunk of dates at a time (the sales
+    state must be current: refresh_sales_state)."""
     value_params = CustomerValueParams.from_settings(settings.customer_value)
     churn_params = ChurnParams.from_settings(settings.churn)
+    # the longest look-back of an as-of lookup: margin_365d, and spend_trend's (D-180, D-90]
+    hist = read_history(tx, dates[0], max(value_params.tier_window_days, 2 * churn_params.window_days))
+    customers = hist.keys.select(pl.len()).collect().item()
     for decl in SNAPSHOT_MARTS:
         delete_from(tx, decl, dates[0])
     for chunk in date_chunks(dates, customers, chunk_rows or settings.customer_value.snapshot_chunk_rows):
@@ -104,16 +130,11 @@ def backtest_start(since: date, horizon_days: int, data_end: date | None, done: 
 
 def refresh_backtest(tx: Tx, settings: Settings, since: date) -> None:
     horizon = settings.churn.backtest_horizon_days
-    data_end = tx.scalar("SELECT max(order_date) FROM fct_sales")
-    start = backtest_start(since, horizon, data_end, tx.scalar("SELECT max(as_of_date) FROM mart_churn_backtest"))
-    params = None if start is None else {"s": start}
-    since_start = "" if start is None else " AND {} :s"  # the first D recomputed, in each table's terms
-    signals = tx.read_table(cm.MART_CHURN_SIGNALS, "TRUE" + since_start.format("as_of_date >="), params,
-                            columns=("as_of_date", "customer_id", "risk_score", "risk_band"))
-    # outcomes only need the sales after that D (data_end is passed, not re-derived from them)
-    sales = tx.read_table(core.FCT_SALES, "order_type = 'sale'" + since_start.format("order_date >"), params,
-                          columns=("customer_id", "order_date", "order_type"))
-    backtest = build_churn_backtest(signals.lazy(), sales.lazy(), horizon, data_end)
+    data_end = state.sales_data_end(tx)
+    start = backtest_start(since, horizon, data_end, state.backtest_done(tx))
+    # outcomes only need the sales after the first D recomputed (data_end is passed, not re-derived)
+    backtest = build_churn_backtest(state.signals_from(tx, start).lazy(), state.sale_lines_after(tx, start).lazy(),
+                                    horizon, data_end)
     if start is None:
         replace_all(tx, cm.MART_CHURN_BACKTEST, backtest)
     else:
@@ -121,7 +142,8 @@ def refresh_backtest(tx: Tx, settings: Settings, since: date) -> None:
 
 
 def refresh_customers(tx: Tx, settings: Settings, since: date, chunk_rows: int | None = None) -> None:
-    dates = snapshot_dates(tx, settings, since)
+    start = refresh_sales_state(tx, since)
+    dates = snapshot_dates(tx, settings, start)
     if dates:
         refresh_snapshots(tx, settings, dates, chunk_rows)
-    refresh_backtest(tx, settings, since)
+    refresh_backtest(tx, settings, start)

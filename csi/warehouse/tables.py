@@ -9,6 +9,7 @@ from csi.warehouse import tables_marts_customers as cm
 from csi.warehouse import tables_marts_drivers as dm
 from csi.warehouse import tables_marts_satisfaction as sat
 from csi.warehouse import tables_ops as ops
+from csi.warehouse import tables_state as st
 from csi.warehouse import tables_text as text
 from csi.warehouse.declare import TableDecl
 
@@ -25,6 +26,7 @@ TABLES: tuple[TableDecl, ...] = (
     ops.OPS_PENDING_SALES, ops.OPS_PENDING_SURVEYS, ops.OPS_PENDING_COMPLAINTS,
     text.FCT_TEXT, text.FCT_TEXT_TOPIC, text.MART_TOPICS_MONTHLY, text.MART_COMPLAINT_CATEGORIES_MONTHLY,
     text.OPS_PENDING_TEXTS, text.OPS_TEXT_RULES,
+    *st.STATE_TABLES,
 )
 
 BY_NAME: dict[str, TableDecl] = {t.name: t for t in TABLES}
