@@ -9,7 +9,7 @@ imports nothing from csi.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 MASK = "***"
 # query-string keys that carry a secret (libpq, psycopg, generic)
@@ -50,3 +50,13 @@ def scrub(text: str | None, url: str | None) -> str | None:
     for secret in secrets_of(url):
         text = text.replace(secret, MASK)
     return mask_url(text)
+
+
+def mask_notify_url(url: str) -> str:
+    """The URL as logs, tables and `csi config` may show it: secrets masked, a webhook's path and
+    query replaced by /*** (its token may be there)."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and (parts.path not in ("", "/") or parts.query):
+        host = mask_url(f"{parts.scheme}://{parts.netloc}")
+        return f"{host}/***"
+    return mask_url(url)

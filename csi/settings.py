@@ -210,9 +210,9 @@ class Settings(BaseSettings):
 
         data = self.model_dump(mode="json")
         data["warehouse_url"] = mask_url(self.url)
-        from csi.alerts.notify import shown
+        from csi.secrets import mask_notify_url
 
-        data["alerts"]["notify_urls"] = [shown(u) for u in self.alerts.notify_urls]
+        data["alerts"]["notify_urls"] = [mask_notify_url(u) for u in self.alerts.notify_urls]
         return data
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from csi.secrets import mask_url, scrub
+from csi.secrets import mask_notify_url, scrub
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 TRUE = {"1", "true", "yes", "on"}
@@ -43,16 +43,6 @@ class Delivery:
 
 class NotifyError(Exception):
     """A delivery that failed, said for a person (the URL's secrets are masked by the caller)."""
-
-
-def shown(url: str) -> str:
-    """The URL as logs, tables and `csi config` may show it: secrets masked, a webhook's path and
-    query replaced by /*** (its token may be there)."""
-    parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https") and (parts.path not in ("", "/") or parts.query):
-        host = mask_url(f"{parts.scheme}://{parts.netloc}")
-        return f"{host}/***"
-    return mask_url(url)
 
 
 def summary_line(alerts: list[dict]) -> str:
@@ -80,11 +70,11 @@ def notify(urls: list[str], alerts: list[dict], *, timeout: float, attempts: int
                 send_email(url, summary_line(alerts), payload(alerts)["text"], timeout=timeout)
             else:
                 raise NotifyError(f"unsupported notifier scheme {scheme!r}")
-            out.append(Delivery(shown(url)))
+            out.append(Delivery(mask_notify_url(url)))
         except Exception as exc:  # noqa: BLE001 - a notifier's failure is recorded, never raised
             text = str(exc) if isinstance(exc, NotifyError) else f"{type(exc).__name__}: {exc}"
-            text = scrub(text.replace(url, shown(url)), url)
-            out.append(Delivery(shown(url), f"{shown(url)} failed: {text}"))
+            text = scrub(text.replace(url, mask_notify_url(url)), url)
+            out.append(Delivery(mask_notify_url(url), f"{mask_notify_url(url)} failed: {text}"))
     return out
 
 

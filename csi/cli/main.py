@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from csi.cli.commands import dispatch
-    from csi.errors import USER_ERRORS
+    from csi.cli.errors import USER_ERRORS
 
     try:
         return dispatch(args)

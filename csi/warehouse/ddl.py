@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from csi.warehouse.engine import Tx, Warehouse
+from csi.warehouse.sql_text import literal
 from csi.warehouse.tables import TABLES
 
 
@@ -48,8 +49,3 @@ def _apply_comments(tx: Tx, tables) -> None:
             tx.execute_ddl(
                 f"COMMENT ON COLUMN {tx.q(decl.name)}.{tx.q(col.name)} IS {literal(col.comment)}"
             )
-
-
-def literal(text: str) -> str:
-    """A SQL string literal of our own text (declarations, reason vocabulary), never of data."""
-    return "'" + text.replace("'", "''") + "'"

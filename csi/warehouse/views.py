@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from csi.warehouse.ddl import literal
 from csi.warehouse.engine import Tx
+from csi.warehouse.sql_text import literal
 from csi.warehouse.tables_ops import OPS_PIPELINE_RUN, OPS_QUARANTINE, SOURCES
 from csi.warehouse.view import View
 from csi.warehouse.views_marts import MART_VIEWS
