@@ -25,15 +25,21 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from csi.quality.reconcile import reconcile
+from csi.quality.scope import CONSUMER, Scope, ScopeArg, check_scope, describe, from_journal, rows_covered, whole
 from csi.quality.suites import Check, all_checks
 from csi.secrets import mask_url, scrub, secrets_of
 from csi.settings import Settings
+from csi.warehouse.check_batches import changed_rows_query
+from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Warehouse
+from csi.warehouse.tables import TABLES
 
 log = logging.getLogger(__name__)
 SITE = "csi"
+STORE_DIR = "_store"  # under the Data Docs dir: the suites and latest results the pages are built from
 
 # Data Docs offline: GX's pages load their CSS and JavaScript from CDNs, so with no network they
 # show an empty index. The same files (npm packages of those exact versions, licenses alongside)
@@ -75,7 +81,11 @@ class QualityResult:
     failed: list[str] = field(default_factory=list)
     checked: int = 0
     data_docs: Path | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole call, set-up included
+    # GX's fixed costs inside `seconds`: its import (the first call of a process only), the context,
+    # the data source, suites and batch definitions; 0 when the scope needed no GX
+    setup_seconds: float = 0.0
+    scope: str = ""  # csi.quality.scope.describe: "12 tables, 3 from 2026-03-01"
 
 
 class _DuckDialect(str):
@@ -91,80 +101,206 @@ def _patch_gx() -> None:
         engine._PERSISTED_CONNECTION_DIALECTS = (*engine._PERSISTED_CONNECTION_DIALECTS, _DuckDialect("duckdb"))
 
 
-def _context(docs_dir: Path):
+@dataclass
+class _Warm:
+    """GX kept warm in the process across run_checks calls: the context, the data source and its
+    assets (re-connected each run: every connection is closed after it), the suites last stored."""
+
+    ctx: Any
+    url: str = ""
+    source: Any = None
+    suites: dict[str, tuple[str, Any]] = field(default_factory=dict)  # table: (repr of its checks, suite)
+
+
+# {Data Docs dir: warm GX}, one entry: the suites and results live in files under that dir, so a
+# context for another dir starts afresh
+_WARM: dict[Path, _Warm] = {}
+
+
+def _warm(docs_dir: Path) -> _Warm:
+    """The warm GX for `docs_dir`, made on first use: in-memory stores except the suites and the
+    validation results, which are files under `<docs>/_store`, so Data Docs keep every table's
+    latest result across runs and processes."""
+    warm = _WARM.get(docs_dir)
+    if warm is not None:
+        return warm
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    for name, site in dict(ctx.variables.data_docs_sites or {}).items():  # GX's default: an empty temp dir
-        shutil.rmtree(site.get("store_backend", {}).get("base_directory", ""), ignore_errors=True)
-        ctx.delete_data_docs_site(name)
-    ctx.add_data_docs_site(site_name=SITE, site_config={
-        "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}})
-    return ctx
-
-
-def run_checks(settings: Settings, tables=None) -> QualityResult:
-    """Validate every declared table (or `tables`, declarations) and reconcile row counts."""
-    import great_expectations as gx  # a slow first import (seconds), kept out of `seconds`
-
-    started = time.perf_counter()
     _patch_gx()
-    docs_dir = Path(settings.data_docs_dir).resolve()
-    ctx = _context(docs_dir)
-    add = ctx.data_sources.add_postgres if settings.url.startswith("postgresql") else ctx.data_sources.add_sql
-    source = add(name="warehouse", connection_string=settings.url)
-    definitions, by_table = [], all_checks(tables)
-    for table, checks in by_table.items():
-        batch = source.add_table_asset(name=table, table_name=table).add_batch_definition_whole_table(table)
-        suite = ctx.suites.add(gx.ExpectationSuite(
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False))
+    for store, cls in (("expectations", "ExpectationsStore"), ("validation_results", "ValidationResultsStore")):
+        config.stores[f"{store}_store"] = {"class_name": cls, "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir / STORE_DIR / store)}}
+    config.data_docs_sites = {SITE: {
+        "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}}}
+    config.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    _WARM.clear()
+    warm = _WARM[docs_dir] = _Warm(gx.get_context(project_config=config, mode="ephemeral"))
+    return warm
+
+
+def _source(warm: _Warm, url: str):
+    """The warehouse data source, added once per URL."""
+    if warm.source is None or warm.url != url:
+        ctx = warm.ctx
+        add = ctx.data_sources.add_or_update_postgres if url.startswith("postgresql") \
+            else ctx.data_sources.add_or_update_sql
+        warm.source, warm.url = add(name="warehouse", connection_string=url), url
+    return warm.source
+
+
+def _asset(source, name: str, table: str, query: str | None):
+    """The asset `name` (a table, or a query when only some rows are checked), reused when it exists."""
+    if name in {a.name for a in source.assets}:
+        asset = source.get_asset(name)
+    else:
+        asset = source.add_query_asset(name=name, query=query) if query \
+            else source.add_table_asset(name=name, table_name=table)
+    batch = next((b for b in asset.batch_definitions if b.name == table), None)
+    return batch or asset.add_batch_definition_whole_table(table)
+
+
+def _suite(warm: _Warm, table: str, checks: list[Check]):
+    """The table's suite, stored again only when its checks differ from the last stored in the process."""
+    import great_expectations as gx
+
+    fingerprint = repr(checks)
+    known = warm.suites.get(table)
+    if known is None or known[0] != fingerprint:
+        suite = warm.ctx.suites.add_or_update(gx.ExpectationSuite(
             name=table, expectations=[getattr(gx.expectations, c.expectation)(**c.kwargs) for c in checks]))
-        definitions.append(ctx.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch,
-                                                                                 suite=suite)))
-    checked = sum(len(c) for c in by_table.values())
-    # no UpdateDataDocsAction: it rebuilds the whole site once per table (jinja recompiles its
-    # templates each time, ~1 s a table); one build after the run gives the same pages
-    checkpoint = ctx.checkpoints.add(gx.Checkpoint(name="csi_warehouse", validation_definitions=definitions))
-    try:
-        outcome = checkpoint.run()
-        ctx.build_data_docs(site_names=[SITE])
-    except Exception as exc:  # a GX or connection error must not carry the password out
-        raise RuntimeError(f"quality checks on {mask_url(settings.url)} failed: "
-                           f"{scrub(str(exc), settings.url)}") from None
-    finally:
-        _close(source)
-    failed = [scrub(label, settings.url) for suite_result in outcome.run_results.values()
-              for label in _failures(suite_result, by_table[suite_result.suite_name])]
+        known = warm.suites[table] = (fingerprint, suite)
+    return known[1]
+
+
+def run_checks(settings: Settings, scope: ScopeArg = None, *,
+               tables: tuple[TableDecl, ...] | None = None) -> QualityResult:
+    """Validate the scope (None or "all": every table whole; "changed": what the change journal
+    says changed since the last passing check; csi.quality.scope) and reconcile row counts.
+
+    `tables` (declarations) limits the run to those tables and leaves the journal unmarked."""
+    started = time.perf_counter()
+    scope = check_scope(scope)
+    decls = TABLES if tables is None else tuple(tables)
+    by_table = all_checks(decls)
     wh = Warehouse(settings.url)
     try:
         with wh.transaction() as tx:
-            failed += reconcile(tx)
+            if scope == "changed":
+                from csi.warehouse.changes import changes_since
+
+                plan = from_journal(changes_since(tx, CONSUMER), decls, set(by_table))
+            else:
+                plan = whole(decls, set(by_table))
+            decl_of = {d.name: d for d in decls}
+            queries = {t: changed_rows_query(tx, decl_of[t], since) for t, since in plan.tables.items() if since}
+        failed, setup = [], 0.0
+        docs_dir = Path(settings.data_docs_dir).resolve()
+        if plan.tables:
+            failed, setup = _validate(settings, docs_dir, plan, {t: by_table[t] for t in plan.tables}, queries,
+                                      decl_of, "all" if plan.is_whole else "changed")
+        if plan.reconcile:
+            with wh.transaction() as tx:
+                failed += reconcile(tx)
+        if not failed and tables is None:
+            from csi.warehouse.changes import mark_consumed
+
+            with wh.transaction() as tx:
+                mark_consumed(tx, CONSUMER)
     finally:
         wh.dispose()
+    index = docs_dir / "index.html"
+    checked = sum(len(by_table[t]) for t in plan.tables) + plan.reconcile
+    result = QualityResult(not failed, failed, checked, index if index.is_file() else None,
+                           time.perf_counter() - started, setup, describe(plan))
+    log.info("quality (%s): %d checks, %d failed in %.1f s (set-up %.1f s)", result.scope, result.checked,
+             len(failed), result.seconds, result.setup_seconds)
+    return result
+
+
+def _validate(settings: Settings, docs_dir: Path, plan: Scope, by_table: dict[str, list[Check]],
+              queries: dict[str, str], decl_of: dict[str, TableDecl], run_name: str) -> tuple[list[str], float]:
+    """Run GX on one batch per table of the plan, refresh their Data Docs pages; (failures, set-up seconds)."""
+    started = time.perf_counter()
+    import great_expectations as gx  # a slow first import (seconds): counted in the set-up
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    warm = _warm(docs_dir)
+    ctx = warm.ctx
+    for store in ("validation_definition_store", "checkpoint_store"):  # the last run's
+        for key in ctx.stores[store].list_keys():
+            ctx.stores[store].remove_key(key)
+    source = None
+    try:
+        source = _source(warm, settings.url)
+        definitions, assets = [], set()
+        for table, checks in by_table.items():
+            since = plan.tables[table]
+            name = f"{table}, {rows_covered(decl_of[table], since)}"
+            assets.add(name)
+            definitions.append(ctx.validation_definitions.add(gx.ValidationDefinition(
+                name=table, data=_asset(source, name, table, queries.get(table)), suite=_suite(warm, table, checks))))
+        for stale in [a.name for a in source.assets if a.name not in assets and a.name.partition(", ")[2]
+                      != "whole table"]:  # query assets of past scopes
+            source.delete_asset(stale)
+        # no UpdateDataDocsAction: it rebuilds the whole site once per table (jinja recompiles its
+        # templates each time, ~1 s a table); one build after the run renders only this run's pages
+        checkpoint = ctx.checkpoints.add(gx.Checkpoint(name="csi_warehouse", validation_definitions=definitions))
+        setup = time.perf_counter() - started
+        outcome = checkpoint.run(run_id=RunIdentifier(run_name=run_name))
+        ids = list(outcome.run_results)
+        _keep_latest(ctx, ids)
+        ctx.build_data_docs(site_names=[SITE], resource_identifiers=[
+            *ids, *(i.expectation_suite_identifier for i in ids)])
+    except Exception as exc:  # a GX or connection error must not carry the password out
+        warm.source = None  # whatever GX holds after an error, the next run starts a new data source
+        raise RuntimeError(f"quality checks on {mask_url(settings.url)} failed: "
+                           f"{scrub(str(exc), settings.url)}") from None
+    finally:
+        if source is not None:
+            _close(source)
+    failed = [scrub(label, settings.url) for suite_result in outcome.run_results.values()
+              for label in _failures(suite_result, by_table[suite_result.suite_name])]
     _offline_docs(docs_dir)
     _scrub_docs(docs_dir, settings.url)
-    result = QualityResult(not failed, failed, checked + 1, docs_dir / "index.html",
-                           time.perf_counter() - started)
-    log.info("quality: %d checks, %d failed in %.1f s", result.checked, len(failed), result.seconds)
-    return result
+    return failed, setup
+
+
+def _keep_latest(ctx, ids) -> None:
+    """Drop the stored results these runs' tables had before: Data Docs show each table's latest
+    (the index builder then removes their pages)."""
+    store = ctx.validation_results_store
+    fresh = set(ids)
+    suites = {i.expectation_suite_identifier.name for i in ids}
+    for key in store.list_keys():
+        if key.expectation_suite_identifier.name in suites and key not in fresh:
+            store.remove_key(key)
 
 
 def _close(source) -> None:
     """Release every connection GX opened: an open DuckDB handle would lock the next run out.
 
     GX keeps two engines (the data source's, the execution engine's; the latter may hold a
-    persisted connection or a StaticPool), and `ExecutionEngine.close` releases only some."""
+    persisted connection or a StaticPool), and `ExecutionEngine.close` releases only some. Both are
+    then dropped from the data source, which makes new ones on its next use (the warm source's
+    next run)."""
     import sqlalchemy as sa
 
-    engine = source.get_execution_engine()
+    engine = source._execution_engine
     for obj in (getattr(engine, "_connection", None), getattr(engine, "engine", None),
                 getattr(engine, "_engine_backup", None), getattr(source, "_engine", None)):
         if isinstance(obj, sa.Connection):
             obj.close()
         elif isinstance(obj, sa.Engine):
             obj.dispose()
+    source._execution_engine = None
+    source._engine = None
 
 
 def _failures(suite_result, checks: list[Check]) -> list[str]:

@@ -6,9 +6,10 @@ that run's `<source>_rows_loaded` must equal the staging rows of that drop. Olde
 runs of the date were retired (`replaced`, `interrupted`) by the load that replaced
 their rows; a `failed` run holds none (its load was rolled back or rejected).
 
-The staged rows are counted with one GROUP BY scan per staging table, never with a
-per-date lookup, so an index that misses rows (the DuckDB WAL-replay bug of issue 13)
-cannot hide doubled or lost rows from this check.
+The staged rows are counted with one GROUP BY scan per staging table
+(csi.warehouse.counts), never with a per-date lookup. The check always reads every
+date: it is a count per table, cheap next to the expectations, and a scoped version
+could miss a date whose run record changed without its rows.
 
 Reported in the style of the expectations: "stg_sales_line.drop_date=2026-01-30: rows
 equal ops_pipeline_run.sales_rows_loaded (3 loaded, 2 staged)".
@@ -16,6 +17,7 @@ equal ops_pipeline_run.sales_rows_loaded (3 loaded, 2 staged)".
 
 from __future__ import annotations
 
+from csi.warehouse.counts import staged_rows_per_drop
 from csi.warehouse.engine import Tx
 from csi.warehouse.runs import holding_runs
 from csi.warehouse.tables_core import STAGING_BY_SOURCE
@@ -25,7 +27,7 @@ def reconcile(tx: Tx) -> list[str]:
     failures: list[str] = []
     runs = holding_runs(tx, [f"{s}_rows_loaded" for s in STAGING_BY_SOURCE])
     for source, decl in STAGING_BY_SOURCE.items():
-        staged = dict(tx.read(f"SELECT drop_date, count(*) AS staged FROM {decl.name} GROUP BY drop_date").iter_rows())
+        staged = staged_rows_per_drop(tx, decl)
         for day, loaded in runs.select("business_date", f"{source}_rows_loaded").iter_rows():
             n = staged.get(day, 0)
             if loaded != n:
