@@ -61,12 +61,8 @@ def load_drops(tx: Tx, drops: Sequence[StagedDrop]) -> dict[date, dict[str, int]
         return {}
     old = {s: drop_keys(tx, s, days) for s in STAGING_BY_SOURCE}
     delete_drops(tx, days)
-    tx.insert(ops.OPS_QUARANTINE, pl.concat([
-        ops.OPS_QUARANTINE.conform(pl.read_parquet(d.stage_dir / "quarantine.parquet")
-                                   .with_columns(pl.lit(d.run_id).alias("run_id"))) for d in drops]))
-    tx.insert(ops.OPS_INGESTED_FILE, pl.concat([
-        ops.OPS_INGESTED_FILE.conform(pl.read_parquet(d.stage_dir / "files.parquet").with_columns(
-            pl.lit(d.business_date).alias("drop_date"), pl.lit(d.run_id).alias("run_id"))) for d in drops]))
+    tx.insert(ops.OPS_QUARANTINE, _read_all(drops, "quarantine.parquet"))  # its rows carry their drop_date
+    tx.insert(ops.OPS_INGESTED_FILE, _read_all(drops, "files.parquet", with_date=True))
 
     staged: dict[date, dict[str, int]] = {d: {} for d in days}
     dirty: set[tuple[str, date | None]] = {("snapshot", d) for d in days}  # each date's own snapshot
@@ -92,6 +88,18 @@ def load_drops(tx: Tx, drops: Sequence[StagedDrop]) -> dict[date, dict[str, int]
 def load_drop(tx: Tx, stage_dir: Path, business_date: date, run_id: str, reject: bool) -> dict[str, int]:
     """One drop: `load_drops` of a batch of one."""
     return load_drops(tx, [StagedDrop(stage_dir, business_date, run_id, reject)])[business_date]
+
+
+def _read_all(drops: Sequence[StagedDrop], name: str, with_date: bool = False) -> pl.DataFrame:
+    """The drops' `name` files (one schema for all, csi.pipeline.stage) in one read, each row
+    stamped with its drop's run (and date): reading the small files one by one cost 4x as much."""
+    paths = {str(d.stage_dir / name): d for d in drops}
+    path = pl.col("staged_from")
+    stamps = [path.replace_strict({p: d.run_id for p, d in paths.items()}, return_dtype=pl.String).alias("run_id")]
+    if with_date:
+        stamps.append(path.replace_strict({p: d.business_date for p, d in paths.items()}, return_dtype=pl.Date)
+                      .alias("drop_date"))
+    return pl.read_parquet(list(paths), include_file_paths="staged_from").with_columns(stamps)
 
 
 def _staged_rows(drop: StagedDrop, source: str) -> pl.DataFrame:
