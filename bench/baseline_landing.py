@@ -44,6 +44,7 @@ from bench import baseline_customer_sql as csql
 from bench import baseline_marts_sql as msql
 from bench import baseline_sql as sql
 from schemas.iso4217 import ISO4217_ACTIVE
+from transforms.vocab import COMPLAINT_CHANNELS, COMPLAINT_STATUSES, ORDER_TYPES
 
 SALES = ("order_id", "line_no", "order_type", "customer_id", "site_id", "channel", "ordered_at", "product_category",
          "quantity", "unit_price", "discount", "revenue", "cost", "currency")
@@ -167,7 +168,7 @@ def ingest_sql(con, files: dict, questions: list[str], run_started_at: datetime)
     valid_sales = f"""
 SELECT * FROM ({sales}) WHERE NOT bad AND {required(("order_id", "line_no", "order_type", "customer_id", "site_id",
     "ordered_at", "quantity", "unit_price", "discount", "revenue", "cost", "currency"))}
-  AND line_no >= 1 AND order_type IN ('sale', 'return') AND site_id <> 'ALL' AND quantity > 0 AND unit_price >= 0
+  AND line_no >= 1 AND order_type IN ({_sv(ORDER_TYPES)}) AND site_id <> 'ALL' AND quantity > 0 AND unit_price >= 0
   AND discount >= 0 AND discount < 1 AND currency IN ({_sv(ISO4217_ACTIVE)})
   AND abs(revenue - {sign} * quantity * unit_price * (1 - discount)) <= 0.01 + 1e-9
   AND CASE order_type WHEN 'sale' THEN cost >= 0 ELSE cost <= 0 END
@@ -188,8 +189,8 @@ QUALIFY count(*) OVER (PARTITION BY drop_date, response_id, question_id) = 1"""
     valid_complaints = f"""
 SELECT * FROM ({complaints}) WHERE NOT bad AND {required(("complaint_id", "customer_id", "site_id", "opened_at",
     "updated_at", "status", "resolved", "severity", "compensation"))}
-  AND site_id <> 'ALL' AND status IN ('open', 'in_progress', 'resolved', 'rejected', 'closed')
-  AND (channel IS NULL OR channel IN ('phone', 'email', 'web', 'store', 'social'))
+  AND site_id <> 'ALL' AND status IN ({_sv(COMPLAINT_STATUSES)})
+  AND (channel IS NULL OR channel IN ({_sv(COMPLAINT_CHANNELS)}))
   AND severity BETWEEN 1 AND 4 AND compensation >= 0 AND coalesce(first_response_at >= opened_at, true)
   AND coalesce(closed_at >= opened_at, true) AND updated_at >= opened_at AND (NOT resolved OR closed_at IS NOT NULL)"""
     return {

@@ -15,9 +15,10 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from schemas._common import Timestamp, in_set, not_reserved_site, select
+from transforms.vocab import COMPLAINT_CHANNELS, COMPLAINT_STATUSES
 
-STATUSES = ("open", "in_progress", "resolved", "rejected", "closed")
-CHANNELS = ("phone", "email", "web", "store", "social")
+STATUSES = COMPLAINT_STATUSES
+CHANNELS = COMPLAINT_CHANNELS
 SEVERITY_MIN, SEVERITY_MAX = 1, 4  # 1 critical .. 4 minor
 KEY: tuple[str, ...] = ()  # versions: no uniqueness within a drop
 REQUIRED = (

@@ -17,8 +17,8 @@ from pandera.api.polars.types import PolarsData
 
 from schemas._common import Timestamp, in_set, not_reserved_site, select
 from schemas.iso4217 import ISO4217_ACTIVE
+from transforms.vocab import ORDER_TYPES
 
-ORDER_TYPES = ("sale", "return")
 KEY = ("order_id", "line_no")
 REQUIRED = (
     "order_id", "line_no", "order_type", "customer_id", "site_id", "ordered_at",

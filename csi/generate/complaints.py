@@ -19,12 +19,13 @@ import polars as pl
 from csi.generate.population import SITE_IDS, Population
 from csi.generate.sales import day_seconds, make_ids, to_datetimes
 from csi.generate.texts import complaint_descriptions, text_rng
+from csi.vocab import COMPLAINT_CHANNELS
 
 COMPLAINT_RATE = 0.0012  # complaints per customer-day at latent satisfaction 0
 CATEGORIES = ["物流延迟", "产品质量", "服务态度", "价格争议", "退换货", "售后维修", "账户问题"]
 CATEGORY_SHARE = np.array([0.24, 0.22, 0.18, 0.10, 0.12, 0.09, 0.05])
 DETAILS = ["多次联系无人处理", "希望尽快给个说法", "要求退款或补偿", "已经是第二次出现这个问题", "请尽快回电"]
-CHANNELS = ["phone", "email", "web", "store", "social"]
+CHANNELS = list(COMPLAINT_CHANNELS)
 CHANNEL_SHARE = np.array([0.35, 0.15, 0.25, 0.15, 0.10])
 SEVERITY_SHARE = np.array([0.05, 0.15, 0.40, 0.40])
 # Median hours to first response and to close, by severity 1..4.

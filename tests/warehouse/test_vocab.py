@@ -17,13 +17,7 @@ CODE_DIRS = ("csi", "transforms", "schemas", "flows", "bench")
 HOMES = {"transforms/vocab.py", "csi/vocab.py"}
 # copies in files other engineers own, each to become an import of csi.vocab (issue 14, item 2);
 # delete a line when its copy is gone
-PENDING = {
-    ("schemas/landing_complaints.py", "COMPLAINT_STATUSES"), ("schemas/landing_sales.py", "ORDER_TYPES"),
-    ("schemas/landing_complaints.py", "COMPLAINT_CHANNELS"), ("csi/generate/complaints.py", "COMPLAINT_CHANNELS"),
-    # the SQL baseline's IN lists: csi.vocab.sql_values(vocab.ORDER_TYPES) writes the same text
-    ("bench/baseline_landing.py", "ORDER_TYPES"), ("bench/baseline_landing.py", "COMPLAINT_STATUSES"),
-    ("bench/baseline_landing.py", "COMPLAINT_CHANNELS"),
-}
+PENDING: set[tuple[str, str]] = set()
 
 
 def _vocabularies() -> dict[str, tuple[str, ...]]:
