@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
+import polars as pl
+
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables import TABLES
 
@@ -17,7 +19,10 @@ COMPARED = tuple(d.name for d in TABLES if d.layer in ("dim", "fct", "stg", "mar
     "ops_quarantine", "ops_ingested_file")
 
 
-def warehouse_digests(url: str, tables: tuple[str, ...] = COMPARED) -> dict[str, str]:
+def warehouse_digests(url: str, tables: tuple[str, ...] = COMPARED, float_decimals: int | None = None
+                      ) -> dict[str, str]:
+    """{table: sha256}; with `float_decimals`, floating-point columns rounded first (to compare with a
+    warehouse built by code that added some sums in an arbitrary order: tests/data/README.md)."""
     wh = Warehouse(url)
     out: dict[str, str] = {}
     try:
@@ -25,6 +30,8 @@ def warehouse_digests(url: str, tables: tuple[str, ...] = COMPARED) -> dict[str,
             for table in tables:
                 frame = tx.read(f"SELECT * FROM {tx.q(table)}")
                 frame = frame.drop([c for c in RUN_STAMPS if c in frame.columns])
+                if float_decimals is not None:
+                    frame = frame.with_columns(pl.col(pl.Float64, pl.Float32).round(float_decimals))
                 frame = frame.sort(frame.columns, nulls_last=True)
                 out[table] = hashlib.sha256(frame.write_csv().encode()).hexdigest()
     finally:

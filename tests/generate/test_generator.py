@@ -123,7 +123,7 @@ def test_manifest_uses_every_record_reason_code(small):
     out, _ = small
     codes = {c for reasons in _manifest(out)["reasons"] for c in reasons.split("; ")}
     # not planted: the codes given while reading a file (tests/ingest covers them) and the reserved
-    # site id (tests/schemas covers it)
+    # site id (tests/validation covers it)
     assert codes == set(REASONS) - {"file:unreadable"} - INGEST_CODES - {"site_id:reserved"}
     several = _manifest(out).filter(pl.col("reasons").str.count_matches("; ") >= 3)
     assert several.height >= 3  # records with several faults at once
