@@ -155,7 +155,11 @@ def _write_spare(tx: Tx, target: Path) -> Published:
     # copies this generation whole
     _write_manifest(spare, warehouse_lineage, journal_version(tx))
     duck.execute("BEGIN")
-    mark_consumed(tx, consumer)
+    try:
+        mark_consumed(tx, consumer)
+    except BaseException:
+        duck.execute("ROLLBACK")
+        raise
     duck.execute("COMMIT")
     return Published(spare, reason != "changed tables only", tables, rows, reason)
 
