@@ -26,15 +26,7 @@ import polars as pl
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.engine import Tx
 from csi.warehouse.facts_rebuild import clear_pending, has_pending, rebuild_facts
-from csi.warehouse.staging import (  # noqa: F401  (StagingInvariantError: re-exported for callers)
-    EVENT,
-    KEYS,
-    StagingInvariantError,
-    check_replaced,
-    delete_drops,
-    drop_keys,
-    record_pending,
-)
+from csi.warehouse.staging import EVENT, KEYS, check_replaced, delete_drops, drop_keys, record_pending
 from csi.warehouse.staging import mark_dirty as mark_dirty_periods
 from csi.warehouse.tables_core import STAGING_BY_SOURCE
 
