@@ -131,6 +131,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Every check on every table whole, under the warehouse lock (a run cannot start meanwhile)."""
+    settings = load_settings()
+    preflight.check(settings, needs_landing=False)
+    from csi.pipeline.lock import warehouse_lock
+    from csi.quality.checkpoint import run_checks
+
+    with warehouse_lock(settings.work_dir, settings.url, wait_seconds=args.wait):
+        result = run_checks(settings, None)
+    console.print(f"quality checks: {result.checked} expectations, {len(result.failed)} failed ({result.scope}) "
+                  f"in {result.seconds:.1f} s", highlight=False)
+    for failure in result.failed[:20]:
+        console.print(f"[red]failed[/] {escape(failure)}", highlight=False)
+    if len(result.failed) > 20:
+        console.print(f"... and {len(result.failed) - 20} more (Data Docs)", highlight=False)
+    if result.data_docs:
+        console.print(f"Data Docs: {escape(str(result.data_docs))}", highlight=False)
+    return 0 if result.success else 1
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from csi.cli.serve import serve
 
@@ -203,4 +223,5 @@ COMMANDS = {
     "config": cmd_config,
     "report": cmd_report,
     "serve": cmd_serve,
+    "check": cmd_check,
 }

@@ -104,6 +104,14 @@ SERVQUAL, KANO), complaints, customers (pyramid, whale curve, churn, declining v
 customers) and data quality with the alerts. It opens offline (no request to any other host).
 Every successful run writes it too; this command re-writes it or writes an earlier date's."""
 
+CHECK_HELP = """Run every data quality check on every table, whole, now: the Great Expectations
+suites generated from the table declarations and the row-count reconciliation with
+ops_pipeline_run. A run checks only the tables and partitions it wrote (CSI_QUALITY_SCOPE=changed,
+the default; CSI_QUALITY_SCOPE=all checks everything after every run); this command is the
+whole-warehouse check on demand or on a schedule. Writes Data Docs (CSI_DATA_DOCS_DIR).
+Exit status 1 when a check fails, 2 when the warehouse is busy or the configuration is bad.
+"""
+
 SERVE_HELP = """Start a Prefect server on this machine, create the process work pool, deploy
 deployments/prefect.yaml (the nightly schedule and the backfill deployment) and start a
 worker. The flow runs inherit this shell's CSI_* environment. Ctrl-C stops everything it
@@ -177,6 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
                          description=REPORT_HELP, **raw)
     rep.add_argument("--date", type=_date, help="business date YYYY-MM-DD (default: the newest successful run)")
     rep.add_argument("--out", type=Path, default=None, help="folder to write to (default: CSI_REPORT_DIR, reports/)")
+
+    chk = sub.add_parser("check", help="run every quality check on every table, whole", description=CHECK_HELP,
+                         **raw)
+    _wait_option(chk)
 
     srv = sub.add_parser("serve", help="a local Prefect server, work pool, deployments and worker",
                          description=SERVE_HELP, **raw)

@@ -58,7 +58,8 @@ def print_summary(result: RunResult, out: Console | None = None) -> int:
         out.print("time: " + " · ".join(f"{name} {seconds:.1f} s" for name, seconds in result.phases.items()),
                   highlight=False)
     checks = result.checks
-    out.print(f"quality checks: {checks['checked']} expectations, {checks['failed']} failed" if checks
+    out.print(f"quality checks: {checks['checked']} expectations, {checks['failed']} failed"
+              + (f" ({checks['scope']})" if checks.get("scope") else "") if checks
               else "quality checks: not run", highlight=False)
     if result.published:
         out.print(f"read-only copy for BI: {escape(result.published)}", highlight=False)

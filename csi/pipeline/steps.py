@@ -295,14 +295,17 @@ def run_row(r: DateResult, started_at: datetime, fingerprint_: str, files: dict[
 
 
 def check_quality(wh: Warehouse, settings: Settings) -> tuple[str | None, dict | None]:
-    """Run the warehouse checks: (the failure reason or None, {"checked", "failed"} or None when off)."""
+    """Run the warehouse checks on what the run changed (`quality_scope` "changed", the default) or
+    on every table whole ("all"): (the failure reason or None, {"checked", "failed", "scope",
+    "seconds", "setup_seconds"} or None when checks are off)."""
     if not settings.quality_checks:
         return None, None
     from csi.quality.checkpoint import run_checks
 
-    result = run_checks(settings)
+    result = run_checks(settings, "changed" if settings.quality_scope == "changed" else None)
     crash_point("checks")
-    counts = {"checked": result.checked, "failed": len(result.failed)}
+    counts = {"checked": result.checked, "failed": len(result.failed), "scope": result.scope,
+              "seconds": result.seconds, "setup_seconds": result.setup_seconds}
     if result.success:
         return None, counts
     error = (f"data quality: {len(result.failed)} expectation(s) failed: {'; '.join(result.failed[:5])} "
