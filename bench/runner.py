@@ -68,9 +68,9 @@ class MeteredSteps(Inline):
 
         return {d: Timed(p) for d, p in staging.items()}
 
-    def load(self, settings, staged):
+    def load(self, settings, batch):
         with self._timed("load"):
-            return super().load(settings, staged)
+            return super().load(settings, batch)
 
     def refresh(self, settings, run_ids):
         with self.wrap("refresh"):

@@ -57,9 +57,10 @@ def stage_task(settings: Settings, business_date: date, duplicates: dict[str, st
     return steps.stage_timed(settings, business_date, duplicates, files)
 
 
-@task(name="load-drop", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
-def load_task(settings: Settings, staged: steps.Staged) -> steps.DateResult:
-    return steps.load(steps.connect(settings), settings, staged)
+@task(name="load-drops", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
+def load_task(settings: Settings, batch: list[steps.Staged]) -> list[steps.DateResult]:
+    """One transaction for a batch of staged drops (csi.pipeline.steps.load_batch)."""
+    return steps.load_batch(steps.connect(settings), settings, batch)
 
 
 @task(name="refresh-marts", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
@@ -80,8 +81,8 @@ class PrefectSteps:
     def stage(self, settings: Settings, plan: steps.RunPlan) -> dict:
         return {d: stage_task.submit(settings, d, plan.duplicates[d], plan.files[d]) for d in plan.todo}
 
-    def load(self, settings: Settings, staged: steps.Staged) -> steps.DateResult:
-        return load_task(settings, staged)
+    def load(self, settings: Settings, batch: list[steps.Staged]) -> list[steps.DateResult]:
+        return load_task(settings, batch)
 
     def refresh(self, settings: Settings, run_ids: list[str]) -> dict:
         return refresh_task(settings, run_ids)

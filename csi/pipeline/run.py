@@ -79,7 +79,7 @@ class Steps(Protocol):
     """How the heavy steps run: INLINE here, or as Prefect tasks (csi.flows.pipeline)."""
 
     def stage(self, settings: Settings, plan: RunPlan) -> dict[date, Pending]: ...
-    def load(self, settings: Settings, staged: Staged) -> DateResult: ...
+    def load(self, settings: Settings, batch: list[Staged]) -> list[DateResult]: ...
     def refresh(self, settings: Settings, run_ids: list[str]) -> dict[str, float]: ...
     def check(self, settings: Settings) -> tuple[str | None, dict | None]: ...
 
@@ -101,8 +101,8 @@ class Inline:
         return {d: _Later(lambda d=d: steps.stage_timed(settings, d, plan.duplicates[d], plan.files[d]))
                 for d in plan.todo}
 
-    def load(self, settings: Settings, staged: Staged) -> DateResult:
-        return steps.load(steps.connect(settings), settings, staged)
+    def load(self, settings: Settings, batch: list[Staged]) -> list[DateResult]:
+        return steps.load_batch(steps.connect(settings), settings, batch)
 
     def refresh(self, settings: Settings, run_ids: list[str]) -> dict[str, float]:
         return steps.refresh_marts(steps.connect(settings), settings, run_ids)
@@ -200,24 +200,54 @@ class _Run:
                 self.finished(DateResult(d, "", "skipped"))
 
     def load(self, plan: RunPlan) -> dict[date, DateResult]:
-        """Stage (in parallel where the runner does) and load strictly in date order: the dates
-        awaiting refresh, checks and publish."""
+        """Stage (in parallel where the runner does) and load strictly in date order, in batches of
+        `load_batch_days` dates: the dates awaiting refresh, checks and publish."""
         pending = {d: DateResult(d, run_id, "loaded", note="loaded by an earlier run that did not finish: "
                                  "finished now") for d, run_id in plan.unfinished.items()}
+        batch: list[Staged] = []
+
+        def loaded(r: DateResult) -> None:
+            if r.status == "failed":  # over the quarantine threshold: its failed run is recorded
+                self.log.error("FAILED %s: %s", r.business_date, r.error)
+                self.finished(r)
+                return
+            if r.business_date in plan.cascaded:
+                r.note = "re-run: an earlier drop now holds one of its files"
+            pending[r.business_date] = r
+            events.emit({"event": "loaded", "business_date": r.business_date.isoformat()})
+
+        def flush() -> None:
+            todo = list(batch)
+            batch.clear()
+            if not todo:
+                return
+            try:
+                results = self.runner.load(self.settings, todo)
+            except Exception as exc:  # noqa: BLE001 - the batch rolled back: isolate the date that broke it
+                if len(todo) == 1:
+                    self.fail(date.fromisoformat(todo[0].summary.business_date), self.plan_at,
+                              f"{type(exc).__name__}: {exc}")
+                    return
+                self.log.warning("a batch of %d dates failed to load (%s: %s); loading them one by one",
+                                 len(todo), type(exc).__name__, scrub(str(exc), self.settings.url))
+                for staged in todo:
+                    batch.append(staged)
+                    flush()
+                return
+            for r in results:
+                loaded(r)
+
         with self.phase("load"):
             staging = self.runner.stage(self.settings, plan)
             for d in plan.todo:
                 try:
-                    r = self.runner.load(self.settings, staging[d].result())
-                    if d in plan.cascaded:
-                        r.note = "re-run: an earlier drop now holds one of its files"
-                    pending[d] = r
-                    events.emit({"event": "loaded", "business_date": d.isoformat()})
-                except steps.QuarantineThresholdExceeded as exc:  # already recorded by steps.load
-                    self.log.error("FAILED %s: %s", d, exc)
-                    self.finished(DateResult(d, "", "failed", error=str(exc)))
+                    batch.append(staging[d].result())
                 except Exception as exc:  # noqa: BLE001 - reported per date, the others go on
                     self.fail(d, self.plan_at, f"{type(exc).__name__}: {exc}")
+                    continue
+                if len(batch) >= self.settings.load_batch_days:
+                    flush()
+            flush()
         return pending
 
     def finish(self, wh, pending: dict[date, DateResult]) -> None:

@@ -214,29 +214,45 @@ def check_threshold(settings: Settings, summary: StageSummary) -> str | None:
 
 
 def load(wh: Warehouse, settings: Settings, staged: Staged) -> DateResult:
-    """Load the staged drop in one transaction and record the run as `loaded`.
+    """Load one staged drop (a batch of one, see load_batch); a rejected drop raises
+    QuarantineThresholdExceeded once its failed run is recorded."""
+    (result,) = load_batch(wh, settings, [staged])
+    if result.status == "failed":
+        raise QuarantineThresholdExceeded(result.error)
+    return result
 
-    The same transaction retires the date's earlier rows: unfinished ones become
-    `interrupted`, a completed one `replaced`, since this load replaces their rows."""
-    summary = staged.summary
-    run_id = str(uuid.uuid4())
-    business_date = date.fromisoformat(summary.business_date)
-    rejection = check_threshold(settings, summary)
+
+def load_batch(wh: Warehouse, settings: Settings, batch: list[Staged]) -> list[DateResult]:
+    """Load staged drops (distinct dates, in date order) in one transaction and record each date's run.
+
+    Each date gets its own `loaded` run row, or a `failed` one when its drop is over the
+    quarantine threshold (its quarantine and file records are loaded, no rows). The same
+    transaction retires each date's earlier rows: unfinished ones become `interrupted`, a
+    completed one `replaced`, since this load replaces their rows. A crash anywhere in the
+    batch rolls the whole batch back. Each run's `load_seconds` is its share of the batch."""
     t0 = time.perf_counter()
+    plans = []
+    for staged in batch:
+        summary = staged.summary
+        plans.append((staged, date.fromisoformat(summary.business_date), str(uuid.uuid4()),
+                      check_threshold(settings, summary)))
+    results = []
     with wh.transaction() as tx:
-        rows = loader.load_drop(tx, Path(summary.stage_dir), business_date, run_id, reject=bool(rejection))
-        result = DateResult(business_date, run_id, "failed" if rejection else "loaded",
-                            summary.rows_read, rows, summary.rows_quarantined, summary.top_reasons,
-                            problem_files=list(getattr(summary, "problem_files", []) or []), error=rejection)
-        runs.retire_holding_runs(tx, business_date, run_id)
-        runs.record_run(tx, run_row(result, staged.started_at, summary.input_fingerprint,
-                                    file_counts(tx, business_date), staged.seconds, time.perf_counter() - t0,
-                                    settings.timezone))
+        rows = loader.load_drops(tx, [loader.StagedDrop(Path(st.summary.stage_dir), d, run_id, bool(rejection))
+                                      for st, d, run_id, rejection in plans])
+        share = (time.perf_counter() - t0) / max(1, len(plans))
+        for staged, d, run_id, rejection in plans:
+            summary = staged.summary
+            result = DateResult(d, run_id, "failed" if rejection else "loaded", summary.rows_read, rows[d],
+                                summary.rows_quarantined, summary.top_reasons,
+                                problem_files=list(getattr(summary, "problem_files", []) or []), error=rejection)
+            runs.retire_holding_runs(tx, d, run_id)
+            runs.record_run(tx, run_row(result, staged.started_at, summary.input_fingerprint, file_counts(tx, d),
+                                        staged.seconds, share, settings.timezone))
+            results.append(result)
         crash_point("load")
     crash_point("loaded")
-    if rejection:
-        raise QuarantineThresholdExceeded(rejection)
-    return result
+    return results
 
 
 def refresh_marts(wh: Warehouse, settings: Settings, run_ids: list[str]) -> dict[str, float]:

@@ -23,7 +23,7 @@ def test_parallel_backfill_equals_serial_whatever_order_staging_finishes(flow_en
                                                                           reference_digests):
     """workers=2 with random staging delays gives byte-identical tables to workers=1."""
     landing.build(flow_env["landing"])
-    real_stage, real_load, staged, loaded = steps.stage, steps.load, [], []
+    real_stage, real_load, staged, loaded = steps.stage, steps.load_batch, [], []
 
     def slow_stage(settings, business_date, *args, **kwargs):
         time.sleep(random.Random(business_date.toordinal()).uniform(0, 0.6) if business_date != DATES[0] else 1.5)
@@ -33,17 +33,17 @@ def test_parallel_backfill_equals_serial_whatever_order_staging_finishes(flow_en
 
     active = []
 
-    def recording_load(wh, settings, staged):
-        active.append(staged.summary.business_date)
+    def recording_load(wh, settings, batch):
+        active.append(batch)
         assert len(active) == 1, f"two loads at once: {active}"
-        loaded.append(staged.summary.business_date)
+        loaded.extend(staged.summary.business_date for staged in batch)
         try:
-            return real_load(wh, settings, staged)
+            return real_load(wh, settings, batch)
         finally:
-            active.remove(staged.summary.business_date)
+            active.remove(batch)
 
     monkeypatch.setattr(steps, "stage", slow_stage)
-    monkeypatch.setattr(steps, "load", recording_load)
+    monkeypatch.setattr(steps, "load_batch", recording_load)
     result = backfill_flow(start=START, end=END, workers=2)
     assert set(statuses(result).values()) == {"success"}
     assert staged[0] != DATES[0]  # staging finished out of date order ...

@@ -7,6 +7,7 @@ import shutil
 from datetime import date
 
 import pytest
+from pydantic import SecretStr
 
 from csi import events
 from csi.pipeline.run import INLINE, Inline, RunResult, run_dates
@@ -70,3 +71,37 @@ def test_a_failed_refresh_fails_every_pending_date_and_the_next_run_finishes_the
     assert read_table(env["url"], "SELECT count(*) AS n FROM stg_sales_line")["n"][0] == staged
     statuses = read_table(env["url"], "SELECT status, count(*) AS n FROM ops_pipeline_run GROUP BY 1 ORDER BY 1")
     assert statuses.rows() == [("failed", 3), ("success", 3)]
+
+
+class CountingBatches(Inline):
+    def __init__(self, poison: date | None = None):
+        self.batches: list[list[date]] = []
+        self.poison = poison
+
+    def load(self, settings, batch):
+        days = [date.fromisoformat(s.summary.business_date) for s in batch]
+        self.batches.append(days)
+        if self.poison in days:
+            raise ValueError(f"cannot load {self.poison}")
+        return super().load(settings, batch)
+
+
+def test_dates_load_in_batches_and_a_batch_that_fails_is_loaded_date_by_date(settings, env):
+    runner = CountingBatches(poison=DATES[1])
+    result = run_dates(settings.model_copy(update={"load_batch_days": 2}), DATES, force=False, runner=runner)
+    # [d1, d2] fails whole and is retried alone: d1 loads, d2 fails; then [d3]
+    assert runner.batches == [[DATES[0], DATES[1]], [DATES[0]], [DATES[1]], [DATES[2]]]
+    assert [(r.business_date, r.status) for r in result.dates] == [
+        (DATES[0], "success"), (DATES[1], "failed"), (DATES[2], "success")]
+    assert result.dates[1].error == "ValueError: cannot load 2026-01-31"
+
+
+def test_batches_of_any_size_give_the_warehouse_of_date_by_date_loads(settings, env, tmp_path):
+    from tests.digests import warehouse_digests
+
+    run_dates(settings.model_copy(update={"load_batch_days": 1}), DATES, force=False)
+    one_by_one = warehouse_digests(env["url"])
+    other = settings.model_copy(update={"warehouse_url": SecretStr(f"duckdb:///{tmp_path / 'batched.duckdb'}"),
+                                        "work_dir": tmp_path / "work2"})
+    run_dates(other.model_copy(update={"load_batch_days": 3}), DATES, force=False)
+    assert warehouse_digests(other.url) == one_by_one
