@@ -1,19 +1,26 @@
 """Run the quality suites on the warehouse with Great Expectations, plus the reconciliation.
 
-An ephemeral GX context (nothing to keep in the repo: the suites are derived from
-the declarations every time) validates one whole-table batch per table on the
-warehouse URL, DuckDB or PostgreSQL, and writes Data Docs HTML to
-`settings.data_docs_dir`. The row-count reconciliation with ops_pipeline_run is
-plain SQL (GX has no cross-table expectation for it) reported the same way.
+`run_checks(settings, scope)` validates one batch per table of the scope (csi.quality.scope:
+every table whole, or what the change journal says changed, a partitioned table from its
+first rewritten partition on, with the query of csi.warehouse.check_batches) on the
+warehouse URL, DuckDB or PostgreSQL, and refreshes those tables' Data Docs pages in
+`settings.data_docs_dir`. The row-count reconciliation with ops_pipeline_run is plain SQL
+(GX has no cross-table expectation for it) reported the same way.
 
 A failure names the table, the column, the declared rule, how many rows break it
 and a few of their values: "mart_satisfaction_monthly.nps: values between -100 and
 100 (2 rows, e.g. 101.0, 130.0)".
 
-GX is imported only inside run_checks (a slow import; `import csi.quality.checkpoint`
-stays light). GX quirks handled here: duckdb_engine needs a persisted connection
+Fixed costs: GX is imported only when a scope has a table to validate (a slow import;
+`import csi.quality.checkpoint` stays light), and its context, data source, assets and
+suites are kept warm for the process (`_WARM`). The suites and the latest validation result
+of every table are files under `<docs>/_store`, so the index lists every table's latest
+result, whichever run made it; the asset name says which rows it covered.
+
+GX quirks handled here: duckdb_engine needs a persisted connection
 (`_PERSISTED_CONNECTION_DIALECTS`, upstream GX issue; otherwise every expectation
-errors), progress bars are switched off, and every connection GX opened is closed.
+errors), progress bars are switched off, and every connection GX opened is closed
+after each run (and dropped, so the warm data source opens new ones next time).
 """
 
 from __future__ import annotations
