@@ -1,4 +1,5 @@
-"""dim_date: one row per date between two dates (inclusive). Source: docs/data-dictionary.md."""
+"""Dates and periods: dim_date, one row per date between two dates (inclusive; docs/data-dictionary.md),
+and the first day of a date's month and quarter (the keys of the monthly and quarterly marts)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,18 @@ def calendar(first: date, last: date) -> pl.LazyFrame:
         pl.col("date_day").dt.weekday().alias("day_of_week"),
         (pl.col("date_day").dt.weekday() >= 6).alias("is_weekend"),
     )
+
+
+def month_start(d: date) -> date:
+    """The first day of d's month (a month's key in the monthly marts)."""
+    return d.replace(day=1)
+
+
+def quarter_start(d: date) -> date:
+    """The first day of d's quarter (a quarter's key in the quarterly marts)."""
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def previous_month(d: date) -> date:
+    """The first day of the month before d's month (d is a month's first day)."""
+    return date(d.year - 1, 12, 1) if d.month == 1 else date(d.year, d.month - 1, 1)

@@ -19,7 +19,6 @@ import polars as pl
 
 from csi.alerts.notify import notify
 from csi.clock import business_now
-from csi.pipeline.mart_writes import replace_all
 from csi.settings import Settings
 from csi.warehouse import alert_inputs as inputs
 from csi.warehouse.engine import Tx, Warehouse
@@ -74,7 +73,7 @@ def current_alerts(tx: Tx, settings: Settings, enabled: list[str]) -> pl.DataFra
 
 
 def _write(tx: Tx, table: pl.DataFrame) -> None:
-    replace_all(tx, MART_ALERTS, table.lazy())
+    tx.replace_table(MART_ALERTS, table.lazy())
 
 
 def evaluate(settings: Settings, run_id: str, wh: Warehouse | None = None) -> AlertOutcome:

@@ -17,7 +17,6 @@ from datetime import date
 import polars as pl
 
 from csi.catalog import load_catalog, load_model
-from csi.pipeline.mart_writes import replace_all, replace_from
 from csi.pipeline.marts_customers import refresh_customers
 from csi.pipeline.marts_drivers import refresh_clv_validation, refresh_drivers
 from csi.pipeline.marts_text import refresh_complaint_categories, refresh_topics
@@ -26,6 +25,7 @@ from csi.warehouse import mart_inputs as inputs
 from csi.warehouse import tables_marts_satisfaction as sat
 from csi.warehouse.engine import Tx
 from transforms.acsi_model import build_acsi_model, sat_weights
+from transforms.calendar import month_start, previous_month, quarter_start
 from transforms.complaints_monthly import build_complaints_monthly
 from transforms.kano import build_kano_quarterly
 from transforms.satisfaction_monthly import apply_model_weights, build_satisfaction_monthly
@@ -38,18 +38,6 @@ class MartFamily:
     name: str
     refresh: Callable[[Tx, Settings, date], None]
     grain: str = "date"  # which ops_dirty_period grain gives its `since` (csi.warehouse.staging.mark_dirty)
-
-
-def month_start(d: date) -> date:
-    return d.replace(day=1)
-
-
-def quarter_start(d: date) -> date:
-    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-
-
-def previous_month(d: date) -> date:
-    return date(d.year - 1, 12, 1) if d.month == 1 else date(d.year, d.month - 1, 1)
 
 
 def _catalog(settings: Settings) -> pl.LazyFrame:
@@ -66,7 +54,7 @@ def refresh_acsi_model(tx: Tx, settings: Settings, since: date) -> None:
         load_model(cfg.model), _catalog(settings), quarters=None,
         min_complete=cfg.min_complete_responses, site_min=cfg.site_min_responses, tol=cfg.tolerance,
         max_iter=cfg.max_iterations, resamples=cfg.bootstrap_resamples, seed=cfg.bootstrap_seed)
-    replace_from(tx, sat.MART_ACSI_MODEL, mart, q0)
+    tx.replace_partitions_from(sat.MART_ACSI_MODEL, mart, q0)
 
 
 def refresh_satisfaction(tx: Tx, settings: Settings, since: date) -> None:
@@ -80,19 +68,19 @@ def refresh_satisfaction(tx: Tx, settings: Settings, since: date) -> None:
     index = load_model(settings.acsi_model.model)  # the configured model names its index construct
     mart = apply_model_weights(mart, sat_weights(model, index.index_construct, index.name), answers,
                                _catalog(settings))
-    replace_from(tx, sat.MART_SATISFACTION_MONTHLY, mart, m0)
+    tx.replace_partitions_from(sat.MART_SATISFACTION_MONTHLY, mart, m0)
 
 
 def refresh_servqual(tx: Tx, settings: Settings, since: date) -> None:
     m0 = month_start(since)
     mart = build_servqual_monthly(inputs.answers_of_responses_since(tx, m0), _catalog(settings))
-    replace_from(tx, sat.MART_SERVQUAL_MONTHLY, mart, m0)
+    tx.replace_partitions_from(sat.MART_SERVQUAL_MONTHLY, mart, m0)
 
 
 def refresh_kano(tx: Tx, settings: Settings, since: date) -> None:
     q0 = quarter_start(since)
     mart = build_kano_quarterly(inputs.answers_of_responses_since(tx, q0), _catalog(settings))
-    replace_from(tx, sat.MART_KANO_QUARTERLY, mart, q0)
+    tx.replace_partitions_from(sat.MART_KANO_QUARTERLY, mart, q0)
 
 
 def refresh_complaints(tx: Tx, settings: Settings, since: date) -> None:
@@ -102,7 +90,7 @@ def refresh_complaints(tx: Tx, settings: Settings, since: date) -> None:
     responses = inputs.responses_since(tx, m0)
     cfg = settings.complaints
     mart = build_complaints_monthly(complaints, sales, responses, cfg.sla_hours, cfg.silent_dissatisfied_factor)
-    replace_from(tx, sat.MART_COMPLAINTS_MONTHLY, mart, m0)
+    tx.replace_partitions_from(sat.MART_COMPLAINTS_MONTHLY, mart, m0)
 
 
 def refresh_service_recovery(tx: Tx, settings: Settings, since: date) -> None:
@@ -111,7 +99,7 @@ def refresh_service_recovery(tx: Tx, settings: Settings, since: date) -> None:
     mart = build_service_recovery_monthly(
         inputs.all_complaints(tx), inputs.all_sales(tx), inputs.all_responses(tx),
         settings.complaints.recovery_window_days)
-    replace_all(tx, sat.MART_SERVICE_RECOVERY_MONTHLY, mart)
+    tx.replace_table(sat.MART_SERVICE_RECOVERY_MONTHLY, mart)
 
 
 MART_FAMILIES: list[MartFamily] = [

@@ -32,7 +32,6 @@ import polars as pl
 from threadpoolctl import threadpool_limits
 
 from csi.catalog import SatisfactionModel, load_catalog, load_model
-from csi.pipeline.mart_writes import replace_from
 from csi.pipeline.marts_customers import snapshot_dates
 from csi.settings import Settings
 from csi.warehouse import mart_inputs as inputs
@@ -40,6 +39,7 @@ from csi.warehouse import tables_marts_drivers as dm
 from csi.warehouse.dirty_periods import dirty_since
 from csi.warehouse.engine import Tx
 from transforms.acsi_model import complete_responses
+from transforms.calendar import quarter_start
 from transforms.clv_validation import VALIDATION_SCHEMA, clv_validation, validation_dates
 from transforms.driver_importance import DRIVER_SCHEMA, driver_table
 from transforms.pls_bootstrap import BootstrapResult, bootstrap
@@ -123,7 +123,6 @@ def _published_se(mart: pl.DataFrame) -> dict[tuple[date, str], dict[tuple[str, 
 
 def refresh_drivers(tx: Tx, settings: Settings, since: date) -> None:
     """mart_driver_importance and mart_pls_quality from the quarter of the earliest dirty date on."""
-    from csi.pipeline.marts import quarter_start  # marts registers this module
 
     q0 = quarter_start(min(d for d in (since, dirty_since(tx, "date"), dirty_since(tx, "snapshot")) if d))
     cfg = settings.acsi_model
@@ -161,8 +160,8 @@ def refresh_drivers(tx: Tx, settings: Settings, since: date) -> None:
                            cfg.max_iterations, weights=w) if res_w.ok else None  # fmt: skip
         cells.add({**cell, "weighting": "clv"}, xw, res_w, boot_w, w, snap)
     drivers, quality = cells.frames()
-    replace_from(tx, dm.MART_DRIVER_IMPORTANCE, drivers.lazy(), q0)
-    replace_from(tx, dm.MART_PLS_QUALITY, quality.lazy(), q0)
+    tx.replace_partitions_from(dm.MART_DRIVER_IMPORTANCE, drivers.lazy(), q0)
+    tx.replace_partitions_from(dm.MART_PLS_QUALITY, quality.lazy(), q0)
 
 
 def sale_orders(tx: Tx) -> pl.DataFrame:
@@ -180,4 +179,4 @@ def refresh_clv_validation(tx: Tx, settings: Settings, since: date) -> None:
     frames = [pl.DataFrame(schema=VALIDATION_SCHEMA)]
     with threadpool_limits(limits=1, user_api="blas"):  # small LAPACK calls: as transforms.clv, one thread
         frames += [clv_validation(orders, d, holdout).rows for d in dates]
-    replace_from(tx, dm.MART_CLV_VALIDATION, pl.concat(frames).lazy(), since)
+    tx.replace_partitions_from(dm.MART_CLV_VALIDATION, pl.concat(frames).lazy(), since)

@@ -12,7 +12,6 @@ from datetime import date
 
 import polars as pl
 
-from csi.pipeline.mart_writes import replace_from
 from csi.pipeline.text import text_rules
 from csi.settings import Settings
 from csi.warehouse import mart_inputs as inputs
@@ -30,7 +29,7 @@ def refresh_topics(tx: Tx, settings: Settings, since: date) -> None:
                                 [t.topic_id for t in rules.topics])
     labels = pl.LazyFrame({"topic_id": [t.topic_id for t in rules.topics],
                            "topic_label": [t.label for t in rules.topics]})
-    replace_from(tx, tt.MART_TOPICS_MONTHLY, mart.join(labels, on="topic_id", how="left"), m0)
+    tx.replace_partitions_from(tt.MART_TOPICS_MONTHLY, mart.join(labels, on="topic_id", how="left"), m0)
 
 
 def refresh_complaint_categories(tx: Tx, settings: Settings, since: date) -> None:
@@ -41,4 +40,4 @@ def refresh_complaint_categories(tx: Tx, settings: Settings, since: date) -> Non
     # the top topics are those of the complaints opened in the month: their texts' written_at
     texts = inputs.complaint_texts_since(tx, m0)
     mart = build_complaint_categories_monthly(complaints, texts, settings.complaints.sla_hours)
-    replace_from(tx, tt.MART_COMPLAINT_CATEGORIES_MONTHLY, mart, m0)
+    tx.replace_partitions_from(tt.MART_COMPLAINT_CATEGORIES_MONTHLY, mart, m0)
