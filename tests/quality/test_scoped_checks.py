@@ -154,3 +154,27 @@ print(r.success, r.checked, r.scope, any(m.startswith("great_expectations") for 
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "True 0 nothing changed False"
+
+
+def test_a_scoped_run_that_wrote_staging_reconciles_every_date(schema_url, tmp_path, rows):
+    runs, staging = table("ops_pipeline_run"), table("stg_sales_line")
+    d1, d2 = date(2026, 1, 30), date(2026, 1, 31)
+    line = {"order_type": "sale", "quantity": 1, "source_file": "f.csv"}
+    # Jan 30 was loaded (2 lines) and checked before; Jan 31 is the new run: 1 line loaded
+    _write(schema_url, lambda tx: (
+        tx.insert(runs, rows(runs, [{"run_id": "A", "business_date": d1, "status": "success",
+                                     "sales_rows_loaded": 2}])),
+        tx.insert(staging, rows(staging, [{**line, "drop_date": d1, "record_no": n} for n in (1, 2)]))))
+    _seen(schema_url)
+    _write(schema_url, lambda tx: (
+        tx.insert(runs, rows(runs, [{"run_id": "B", "business_date": d2, "status": "refreshed",
+                                     "sales_rows_loaded": 1}])),
+        tx.insert(staging, rows(staging, [{**line, "drop_date": d2, "record_no": 1}])),
+        tx.execute("DELETE FROM stg_sales_line WHERE drop_date = :d AND record_no = 2", {"d": d1})))
+
+    result = run_checks(_settings(schema_url, tmp_path), "changed")
+    assert result.scope == "2 tables"  # both whole: neither has a partition column
+    assert result.checked == 3 + 8 + 1  # ops_pipeline_run, stg_sales_line, the reconciliation
+    # the old date is compared too: its staged rows changed under it
+    assert result.failed == ["stg_sales_line.drop_date=2026-01-30: rows equal ops_pipeline_run.sales_rows_loaded "
+                             "(2 loaded, 1 staged)"]
