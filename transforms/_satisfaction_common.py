@@ -6,7 +6,8 @@
   (METRICS.md section 0: an event belongs to the month of its own timestamp).
 - The all-sites row (`site_id = 'ALL'`, METRICS.md section 0: pooled records, never
   an average of site values), three ways:
-  `add_all_sites` sums additive per-site parts (counts, sums), the cheapest;
+  `add_all_sites` sums additive per-site parts (counts, sums), the cheapest (float
+  columns with transforms.float_sums.stable_sum: the same bits on every run);
   `by_site_and_all` groups the records twice (per site, then pooled) for figures
   that are not additive (distinct counts, percentiles);
   `with_all_sites` copies every record with site_id = 'ALL' (twice the rows: the
@@ -19,6 +20,8 @@ from collections.abc import Iterable
 from datetime import date
 
 import polars as pl
+
+from transforms.float_sums import stable_sum
 
 ALL_SITES = "ALL"
 
@@ -59,8 +62,13 @@ def add_all_sites(cells: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
     # Cached: the total reads fewer columns than the site rows, which hides the shared
     # input from polars' common-subplan elimination (it would aggregate the records twice).
     cells = cells.with_columns(pl.col("site_id").cast(pl.String)).cache()
-    names = cells.collect_schema().names()
-    total = cells.group_by(by).agg(pl.exclude("site_id", *by).sum()).with_columns(site_id=pl.lit(ALL_SITES))
+    schema = cells.collect_schema()
+    names = schema.names()
+    # the sites' rows arrive in polars' group order: a float total is added in a fixed order
+    parts = [
+        stable_sum(pl.col(c)) if schema[c].is_float() else pl.col(c).sum() for c in names if c not in ("site_id", *by)
+    ]
+    total = cells.group_by(by).agg(parts).with_columns(site_id=pl.lit(ALL_SITES))
     return pl.concat([cells, total.select(names)])
 
 

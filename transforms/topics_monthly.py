@@ -27,6 +27,7 @@ from datetime import date
 import polars as pl
 
 from transforms._satisfaction_common import add_all_sites, keep_months, month_start, require_columns
+from transforms.float_sums import stable_sum
 from transforms.nps import nps_score
 
 KEYS = ["month", "site_id", "source", "topic_id"]
@@ -73,7 +74,7 @@ def build_topics_monthly(
         .group_by(*cell, "topic_id")
         .agg(
             mentions=pl.len().cast(pl.Int64),
-            sentiment_sum=pl.col("sentiment").sum(),
+            sentiment_sum=stable_sum(pl.col("sentiment")),
             negative_count=(pl.col("sentiment_label") == "negative").sum().cast(pl.Int64),
         )
     )
