@@ -29,6 +29,7 @@ from datetime import date
 import polars as pl
 
 from transforms._satisfaction_common import keep_months, month_start, require_columns, with_all_sites
+from transforms.float_sums import stable_mean, stable_sum
 
 KEYS = ["month", "site_id", "dimension"]
 OVERALL = "_overall"
@@ -96,7 +97,8 @@ def build_servqual_monthly(
     def parts(name: str) -> list[pl.Expr]:
         return [
             pl.col(name).count().cast(pl.Int64).alias(f"{name}_n"),
-            pl.col(name).sum().cast(pl.Float64).alias(f"{name}_sum"),
+            # per-response means (halves, thirds) in polars' group order: added in a fixed order
+            stable_sum(pl.col(name).cast(pl.Float64)).alias(f"{name}_sum"),
         ]
 
     def mean(name: str) -> pl.Expr:
@@ -120,8 +122,8 @@ def build_servqual_monthly(
         .agg(
             gaps=pl.col("gap_mean").count().cast(pl.Int64),
             both=weighted.count().cast(pl.Int64),
-            score_unweighted=pl.col("gap_mean").mean(),
-            score_weighted=weighted.sum(),
+            score_unweighted=stable_mean(pl.col("gap_mean")),
+            score_weighted=stable_sum(weighted),
         )
         .join(n_dims, how="cross")
         .join(overall_n, on=["month", "site_id"], how="left")
