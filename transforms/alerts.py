@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.float_sums import stable_sum
 from transforms.vocab import ALERT_RULES as RULES  # noqa: F401  (alerts.RULES: the rules this module writes)
 from transforms.vocab import ALERT_SEVERITIES as SEVERITIES  # noqa: F401
 from transforms.vocab import RISK_BANDS, SOURCES, VALUE_TIERS
@@ -179,7 +180,7 @@ def valuable_at_risk(signals: pl.LazyFrame, snapshots: pl.LazyFrame, critical_co
               on=["prev_as_of_date", "customer_id"], how="anti")
     )
     cells = entering.group_by("as_of_date").agg(
-        customers=pl.len(), clv=pl.col("clv_365d").fill_null(0.0).sum())
+        customers=pl.len(), clv=stable_sum(pl.col("clv_365d")))  # the joins' row order: a fixed order
     return _out(
         cells, "valuable_at_risk", "date", "customers",
         severity=pl.when(pl.col("customers") >= critical_count).then(pl.lit("critical")).otherwise(pl.lit("warning")),

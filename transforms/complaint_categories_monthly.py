@@ -22,6 +22,7 @@ from datetime import date
 import polars as pl
 
 from transforms._satisfaction_common import by_site_and_all, keep_months, month_start, require_columns
+from transforms.float_sums import stable_sum
 from transforms.quantile import median
 
 KEYS = ["month", "site_id", "category", "channel"]
@@ -56,7 +57,7 @@ def build_complaint_categories_monthly(
     opened = by_site_and_all(
         c.with_columns(month=month_start("opened_at")),
         group,
-        [pl.len().cast(pl.Int64).alias("opened_count"), pl.col("compensation").sum().alias("compensation_sum")],
+        [pl.len().cast(pl.Int64).alias("opened_count"), stable_sum(pl.col("compensation")).alias("compensation_sum")],
     )
     resolution = (pl.col("closed_at") - pl.col("opened_at")).dt.total_microseconds().cast(pl.Float64) / 3.6e9
     closed = by_site_and_all(

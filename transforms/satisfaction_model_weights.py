@@ -28,6 +28,7 @@ from transforms._satisfaction_common import (
     quarter_start,
     require_columns,
 )
+from transforms.float_sums import stable_sum
 
 
 def apply_model_weights(
@@ -81,8 +82,9 @@ def apply_model_weights(
         .join(scales.lazy(), on="item", how="left")
         .group_by("month", "site_id")
         .agg(
-            pl.when(pl.col("mean").is_not_null().all() & (pl.col("weight").sum() != 0))
-            .then(index.sum() / pl.col("weight").sum())
+            # one row per item, in the joins' order: the float sums are added in a fixed order
+            pl.when(pl.col("mean").is_not_null().all() & (stable_sum(pl.col("weight")) != 0))
+            .then(stable_sum(index) / stable_sum(pl.col("weight")))
             .otherwise(None)
             .alias("_model")
         )
