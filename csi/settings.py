@@ -166,7 +166,7 @@ class Settings(BaseSettings):
         None, description="read-only DuckDB copy for BI, replaced after each run "
         "(default: <warehouse>.read.duckdb next to the DuckDB warehouse; unused on PostgreSQL)")
     load_batch_days: int = Field(
-        7, ge=1, description="dates a backfill loads in one transaction (one statement per table for the "
+        30, ge=1, description="dates a backfill loads in one transaction (one statement per table for the "
         "batch); a crash rolls back at most one batch, and a batch that fails is loaded again date by date")
     quality_checks: bool = Field(True, description="run the Great Expectations suites after every run")
     quality_scope: Literal["changed", "all"] = Field(

@@ -21,7 +21,8 @@ from prefect.tasks import exponential_backoff
 
 from csi.clock import business_yesterday
 from csi.flows import artifacts
-from csi.pipeline import steps
+from csi.pipeline import handle, steps
+from csi.pipeline import plan as planning
 from csi.pipeline.run import LOCK_WAIT_SECONDS, RunResult, run_dates
 from csi.settings import Settings, load_settings
 from csi.warehouse.engine import WarehouseError
@@ -60,25 +61,25 @@ def stage_task(settings: Settings, business_date: date, duplicates: dict[str, st
 @task(name="load-drops", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
 def load_task(settings: Settings, batch: list[steps.Staged]) -> list[steps.DateResult]:
     """One transaction for a batch of staged drops (csi.pipeline.steps.load_batch)."""
-    return steps.load_batch(steps.connect(settings), settings, batch)
+    return steps.load_batch(handle.connect(settings), settings, batch)
 
 
 @task(name="refresh-marts", retry_condition_fn=_transient_only, cache_policy=None, **RETRIES)
 def refresh_task(settings: Settings, run_ids: list[str]) -> dict:
-    return steps.refresh_marts(steps.connect(settings), settings, run_ids)
+    return steps.refresh_marts(handle.connect(settings), settings, run_ids)
 
 
 @task(name="quality-checks", cache_policy=None)
 def quality_task(settings: Settings) -> tuple[str | None, dict | None]:
     """Great Expectations on the warehouse: (failure reason or None, counts)."""
-    return steps.check_quality(steps.connect(settings), settings)
+    return steps.check_quality(handle.connect(settings), settings)
 
 
 class PrefectSteps:
     """The run owner's steps as Prefect tasks: drops staged concurrently on the flow's task
     runner (threads or Dask), the rest in the flow's thread."""
 
-    def stage(self, settings: Settings, plan: steps.RunPlan) -> dict:
+    def stage(self, settings: Settings, plan: planning.RunPlan) -> dict:
         return {d: stage_task.submit(settings, d, plan.duplicates[d], plan.files[d]) for d in plan.todo}
 
     def load(self, settings: Settings, batch: list[steps.Staged]) -> list[steps.DateResult]:

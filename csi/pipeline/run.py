@@ -32,9 +32,11 @@ from typing import Any, Protocol
 from csi import events
 from csi.clock import business_now
 from csi.faults import crash_point
-from csi.pipeline import steps
+from csi.pipeline import handle, steps
+from csi.pipeline import plan as planning
 from csi.pipeline.lock import warehouse_lock
-from csi.pipeline.steps import DateResult, RunPlan, Staged
+from csi.pipeline.plan import RunPlan
+from csi.pipeline.steps import DateResult, Staged
 from csi.secrets import scrub
 from csi.settings import Settings
 from csi.warehouse.publish import PublishError, publish
@@ -102,13 +104,13 @@ class Inline:
                 for d in plan.todo}
 
     def load(self, settings: Settings, batch: list[Staged]) -> list[DateResult]:
-        return steps.load_batch(steps.connect(settings), settings, batch)
+        return steps.load_batch(handle.connect(settings), settings, batch)
 
     def refresh(self, settings: Settings, run_ids: list[str]) -> dict[str, float]:
-        return steps.refresh_marts(steps.connect(settings), settings, run_ids)
+        return steps.refresh_marts(handle.connect(settings), settings, run_ids)
 
     def check(self, settings: Settings) -> tuple[str | None, dict | None]:
-        return steps.check_quality(steps.connect(settings), settings)
+        return steps.check_quality(handle.connect(settings), settings)
 
 
 INLINE = Inline()
@@ -139,7 +141,7 @@ class _Run:
         error = scrub(error, self.settings.url)
         self.log.error("FAILED %s: %s", d, error.splitlines()[0] if error else error)
         try:
-            run_id = steps.record_failure(steps.connect(self.settings), self.settings, d, started, error)
+            run_id = steps.record_failure(handle.connect(self.settings), self.settings, d, started, error)
         except Exception as exc:  # noqa: BLE001 - the warehouse itself may be what failed
             self.log.error("could not record the failure of %s in ops_pipeline_run: %s", d,
                            scrub(str(exc), self.settings.url))
@@ -162,16 +164,16 @@ class _Run:
         t0 = time.perf_counter()
         settings = self.settings
         with warehouse_lock(settings.work_dir, settings.url, wait_seconds=lock_wait):
-            wh = steps.open_warehouse(settings)
+            wh = handle.open_warehouse(settings)
             try:
                 with self.phase("plan"):
-                    plan = steps.plan(wh, settings, dates, force, allow_future)
+                    plan = planning.plan(wh, settings, dates, force, allow_future)
                 self.planned(plan)
                 pending = self.load(plan)
                 if pending or plan.has_pending_refresh:
                     self.finish(wh, pending)
             finally:
-                steps.release(settings)
+                handle.release(settings)
         self.result.dates = [self.by_date[d] for d in sorted(self.by_date)]
         self.result.seconds = time.perf_counter() - t0
         failed = self.result.failed

@@ -1,9 +1,9 @@
-"""The steps of a run, as plain functions the Prefect flows wire together.
+"""The steps of a run after its plan (csi.pipeline.plan), as plain functions the run owner
+(csi.pipeline.run) calls, directly or as Prefect tasks (csi.flows.pipeline):
 
-plan (which dates to load, which to finish, which files are re-deliveries) ->
-stage (files -> validated Parquet, parallel-safe) -> load (one transaction per
-drop, serialised in date order) -> refresh (dims and marts for what changed) ->
-checks -> publish -> success. Each step takes and returns small values.
+stage (files -> validated Parquet, parallel-safe) -> load (batches of drops, one transaction
+each, in date order) -> refresh (dims and marts for what changed) -> checks -> finish.
+Each step takes and returns small values.
 
 Run states in ops_pipeline_run (docs/operations.md, "Run states"): a load writes its
 date's row as `loaded` in the load's own transaction; the refresh turns the run's
@@ -26,11 +26,9 @@ from pathlib import Path
 
 import polars as pl
 
-from csi.clock import business_now, business_today
+from csi.clock import business_now
 from csi.faults import crash_point
-from csi.ingest import discover as landing
-from csi.ingest.dedup import plan_duplicates, redelivered_dates
-from csi.ingest.discover import SOURCES, LandingError, LandingFile, fingerprint
+from csi.ingest.discover import SOURCES, LandingFile
 from csi.pipeline import load as loader
 from csi.pipeline.refresh import refresh
 from csi.pipeline.stage import StageSummary, stage_drop
@@ -39,8 +37,7 @@ from csi.settings import Settings
 from csi.vocab import RUN_UNFINISHED
 from csi.warehouse import runs
 from csi.warehouse import tables_ops as ops
-from csi.warehouse.ddl import create_schema
-from csi.warehouse.deliveries import file_counts, recorded_files
+from csi.warehouse.deliveries import file_counts
 from csi.warehouse.engine import Warehouse
 
 FILE_COUNTS = {"ingested": "files_read", "duplicate": "files_duplicate", "unreadable": "files_unreadable",
@@ -79,110 +76,6 @@ class Staged:
     summary: StageSummary
     started_at: datetime
     seconds: float
-
-
-@dataclass
-class RunPlan:
-    """What a run will do; dates as `date` values."""
-
-    dates: list[date]  # requested and cascaded, in date order
-    todo: list[date] = field(default_factory=list)  # to stage and load
-    files: dict[date, list[LandingFile]] = field(default_factory=dict)
-    duplicates: dict[date, dict[str, str]] = field(default_factory=dict)
-    errors: dict[date, str] = field(default_factory=dict)  # no drop, a drop in the future
-    unfinished: dict[date, str] = field(default_factory=dict)  # loaded earlier, not yet success: run_id
-    cascaded: list[date] = field(default_factory=list)  # later drops re-run: an earlier drop now has their file
-    bad_folders: list[tuple[str, str]] = field(default_factory=list)
-    has_pending_refresh: bool = False  # dirty periods or pending keys left by a crashed refresh
-
-    @property
-    def needs_finish(self) -> bool:
-        return bool(self.todo or self.unfinished or self.has_pending_refresh)
-
-
-_SHARED: dict[str, Warehouse] = {}
-
-
-def connect(settings: Settings) -> Warehouse:
-    """The process's shared warehouse handle, assuming its schema is current (the flow
-    ran open_warehouse first). Tasks of one flow reuse its connection; `release` closes it."""
-    if settings.url not in _SHARED:
-        _SHARED[settings.url] = Warehouse(settings.url)
-    return _SHARED[settings.url]
-
-
-def release(settings: Settings) -> None:
-    """Close the shared handle (end of a flow), so other processes can open a DuckDB file."""
-    wh = _SHARED.pop(settings.url, None)
-    if wh is not None:
-        wh.dispose()
-
-
-def open_warehouse(settings: Settings) -> Warehouse:
-    """The warehouse with its schema created or migrated: once per flow, not per task."""
-    wh = connect(settings)
-    create_schema(wh)
-    return wh
-
-
-def latest_runs(wh: Warehouse) -> dict[date, tuple[str, str, str]]:
-    with wh.transaction() as tx:
-        return runs.latest_runs(tx)
-
-
-def pending_refresh(wh: Warehouse) -> bool:
-    """True when a refresh was cut short: dirty periods or pending keys are left."""
-    with wh.transaction() as tx:
-        return runs.has_pending_refresh(tx)
-
-
-def plan(wh: Warehouse, settings: Settings, dates: list[date], force: bool, allow_future: bool = False
-         ) -> RunPlan:
-    """Discover each date's files once and decide what the run does with each date."""
-    today = business_today(settings.timezone)
-    latest = latest_runs(wh)
-    result = RunPlan(dates=sorted(dates), bad_folders=landing.misnamed_drop_folders(settings.landing_dir)
-                     if Path(settings.landing_dir).is_dir() else [])
-    for d in result.dates:
-        if d > today and not allow_future:
-            result.errors[d] = (f"drop dt={d} is dated after today ({today} in {settings.timezone}): refused; "
-                                "pass --allow-future to process it")
-            continue
-        try:
-            result.files[d] = landing.discover(settings.landing_dir, d)
-        except LandingError as exc:
-            result.errors[d] = str(exc)
-            continue
-        status, fp, run_id = latest.get(d, (None, None, None))
-        if not force and fp == fingerprint(result.files[d]):
-            if status == "success":
-                continue
-            if status in RUN_UNFINISHED:  # loaded by a run that did not finish: finish it, do not reload
-                result.unfinished[d] = run_id
-                continue
-        result.todo.append(d)
-
-    def discover_more(d: date) -> list[LandingFile] | None:
-        if d in result.files:  # discovered above (a date of the run that was done or unfinished)
-            return result.files[d]
-        try:
-            return landing.discover(settings.landing_dir, d)
-        except LandingError:
-            return None
-
-    recorded = recorded_files(wh)  # read once: both decisions below need it
-    # a file that now arrives in an earlier drop makes the later drop's copy a duplicate
-    # (and one that left an earlier drop makes the later copy the original): re-run those
-    extra = redelivered_dates(recorded, {d: result.files[d] for d in result.todo}, discover_more)
-    for d, files in extra.items():
-        result.files[d] = files
-        result.unfinished.pop(d, None)
-    result.cascaded = sorted(extra)
-    result.todo = sorted({*result.todo, *extra})
-    result.dates = sorted({*result.dates, *extra})
-    result.duplicates = plan_duplicates(recorded, {d: result.files[d] for d in result.todo})
-    result.has_pending_refresh = pending_refresh(wh)
-    return result
 
 
 def stage(settings: Settings, business_date: date, run_started_at: datetime,

@@ -11,7 +11,7 @@ import pytest
 from csi.alerts.evaluate import evaluate
 from csi.generate import generate
 from csi.generate.faults import MISSING_FEED_DAY, MISSING_FEED_SOURCE, NPS_DROP_FROM, NPS_DROP_SITE
-from csi.pipeline import steps
+from csi.pipeline import handle, steps
 from csi.settings import load_settings
 from tests.pipeline.runs import load_and_refresh
 
@@ -24,7 +24,7 @@ def demo_alerts(tmp_path_factory):
     generate(root / "landing", customers=1500, days=DAYS, seed=7, start_date=START)
     settings = load_settings(warehouse_url=f"duckdb:///{root / 'wh.duckdb'}", landing_dir=root / "landing",
                              work_dir=root / "work", customer_value={"snapshot_cadence": "weekly"})
-    wh = steps.open_warehouse(settings)
+    wh = handle.open_warehouse(settings)
     dates = [START + timedelta(days=i) for i in range(DAYS)]
     _, run_ids = load_and_refresh(wh, settings, dates, now=datetime(2026, 11, 1))
     steps.finish_runs(wh, settings, run_ids)

@@ -64,7 +64,8 @@ def backfill(env: dict, crash_at: str | None = None, *, force: bool = False, che
 def child_env(tmp: Path, landing: Path, url: str, api_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSI_")}
     env.update(CSI_LANDING_DIR=str(landing), CSI_WORK_DIR=str(tmp / "work"), CSI_WAREHOUSE_URL=url,
-               CSI_DATA_DOCS_DIR=str(tmp / "docs"), CSI_REPORT_AFTER_RUN="false", PREFECT_API_URL=api_url)
+               CSI_DATA_DOCS_DIR=str(tmp / "docs"), CSI_REPORT_AFTER_RUN="false", PREFECT_API_URL=api_url,
+               CSI_LOAD_BATCH_DAYS="3")  # 8 dates in 3 batches: "load:2" kills inside the second
     return env
 
 

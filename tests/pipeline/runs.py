@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from csi.pipeline import steps
+from csi.pipeline import handle, steps
+from csi.pipeline import plan as planning
 from csi.settings import Settings, load_settings
 from csi.warehouse.engine import Warehouse
 from tests.pipeline.landing import RUN_AT
@@ -18,7 +19,7 @@ def load_and_refresh(wh: Warehouse, settings: Settings, dates: list[date], now: 
                      force: bool = True) -> tuple[list[date], list[str]]:
     """plan, stage, load and refresh `dates` as one run, every date's run started `now`: the dates the
     plan ran (a re-delivered file can add later ones) and their run ids."""
-    plan = steps.plan(wh, settings, dates, force=force)
+    plan = planning.plan(wh, settings, dates, force=force)
     run_ids = [steps.load(wh, settings, steps.Staged(
         steps.stage(settings, d, now, plan.duplicates[d], plan.files[d]), now, 0.0)).run_id for d in plan.todo]
     steps.refresh_marts(wh, settings, run_ids)
@@ -28,8 +29,8 @@ def load_and_refresh(wh: Warehouse, settings: Settings, dates: list[date], now: 
 def run_dates(dates: list[date]) -> list[date]:
     """load_and_refresh `dates` with the settings of the environment; the dates the plan ran."""
     settings = load_settings()
-    wh = steps.open_warehouse(settings)
+    wh = handle.open_warehouse(settings)
     try:
         return load_and_refresh(wh, settings, dates)[0]
     finally:
-        steps.release(settings)
+        handle.release(settings)

@@ -12,7 +12,7 @@ import pytest
 
 from csi.alerts.evaluate import evaluate
 from csi.generate import generate
-from csi.pipeline import steps
+from csi.pipeline import handle, steps
 from csi.settings import load_settings
 from csi.warehouse.tables import TABLES
 from tests.conftest import read_table
@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
     mp.setenv("CSI_WORK_DIR", str(root / "work"))
     mp.setenv("CSI_WAREHOUSE_URL", url)
     settings = load_settings()
-    wh = steps.open_warehouse(settings)
+    wh = handle.open_warehouse(settings)
     dates = [START + timedelta(days=i) for i in range(DAYS)]
     ran, run_ids = load_and_refresh(wh, settings, dates, now=steps_now())
     assert ran == dates

@@ -27,7 +27,7 @@ def small_warehouse(tmp_path_factory):
     """200 customers x 45 days (+ 200 days of history in the first drop), loaded, refreshed and
     marked success through the pipeline steps (no Prefect, no quality checks)."""
     from csi.generate import generate
-    from csi.pipeline import steps
+    from csi.pipeline import handle, steps
     from csi.settings import load_settings
 
     root = tmp_path_factory.mktemp("report-wh")
@@ -39,11 +39,11 @@ def small_warehouse(tmp_path_factory):
     mp.delenv("CSI_CONFIG_FILE", raising=False)
     try:
         settings = load_settings()
-        wh = steps.open_warehouse(settings)
+        wh = handle.open_warehouse(settings)
         dates = [START + timedelta(days=i) for i in range(DAYS)]
         _, run_ids = load_and_refresh(wh, settings, dates, now=datetime(2026, 11, 1))
         steps.finish_runs(wh, settings, run_ids)
-        steps.release(settings)
+        handle.release(settings)
         wh.dispose()
     finally:
         mp.undo()

@@ -63,11 +63,11 @@ def test_csi_report_command(report_env, tmp_path, capsys, monkeypatch):
 
 
 def test_the_runs_hook_writes_the_report_and_never_fails(report_env, monkeypatch):
-    from csi.pipeline import steps
+    from csi.pipeline import handle
     from csi.pipeline.run import INLINE, _Run
 
     settings = report_env["settings"]
-    wh = steps.connect(settings)
+    wh = handle.connect(settings)
     logger = _Logger()
     run = _Run(settings, INLINE, logger, "csi run")
     try:
@@ -85,7 +85,7 @@ def test_the_runs_hook_writes_the_report_and_never_fails(report_env, monkeypatch
         assert run.report(wh, LAST) is None
         assert logger.lines[-1] == ("warning", "the insight report was not written: OSError: disk full")
     finally:
-        steps.release(settings)
+        handle.release(settings)
 
 
 class _Logger:
