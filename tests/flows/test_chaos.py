@@ -65,7 +65,7 @@ def child_env(tmp: Path, landing: Path, url: str, api_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSI_")}
     env.update(CSI_LANDING_DIR=str(landing), CSI_WORK_DIR=str(tmp / "work"), CSI_WAREHOUSE_URL=url,
                CSI_DATA_DOCS_DIR=str(tmp / "docs"), CSI_REPORT_AFTER_RUN="false", PREFECT_API_URL=api_url,
-               CSI_LOAD_BATCH_DAYS="3")  # 8 dates in 3 batches: "load:2" kills inside the second
+               CSI_LOAD_BATCH_DAYS="1")  # the kill chain counts loads date by date; batches: below
     return env
 
 
@@ -107,8 +107,9 @@ def test_kills_in_every_phase_then_reruns_equal_one_clean_run(chaos_landing, pre
 
     again = backfill(env)  # nothing left to do: every date is skipped, nothing changes
     assert again.returncode == 0 and "skipped: 8" in again.stdout, again.stdout[-2000:]
-    backfill(env, "load:3", force=True)  # a forced re-run killed halfway, then forced again
-    done = backfill(env, force=True)
+    batched = {**env, "CSI_LOAD_BATCH_DAYS": "3"}  # 8 dates in batches of 3, 3 and 2
+    backfill(batched, "load:2", force=True)  # a forced re-run killed inside its second batch, then forced again
+    done = backfill(batched, force=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert digests(url) == clean["tables"]
     assert digests(f"duckdb:///{tmp_path / 'wh.read.duckdb'}") == clean["published"]
