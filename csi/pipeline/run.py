@@ -227,7 +227,7 @@ class _Run:
                 results = self.runner.load(self.settings, todo)
             except Exception as exc:  # noqa: BLE001 - the batch rolled back: isolate the date that broke it
                 if len(todo) == 1:
-                    self.fail(date.fromisoformat(todo[0].summary.business_date), self.plan_at,
+                    self.fail(todo[0].summary.business_date, self.plan_at,
                               f"{type(exc).__name__}: {exc}")
                     return
                 self.log.warning("a batch of %d dates failed to load (%s: %s); loading them one by one",

@@ -32,7 +32,7 @@ FACT_ROWS = {"sales": staging_rows.sales_rows, "surveys": staging_rows.answer_ro
 
 @dataclass
 class StageSummary:
-    business_date: str
+    business_date: date
     stage_dir: str
     input_fingerprint: str
     # a file quarantined whole (unreadable, bad header) counts one row read and one
@@ -72,7 +72,7 @@ def stage_drop(settings: Settings, business_date: date, run_started_at: datetime
     tmp.mkdir(parents=True)
 
     file_rows, quarantined, summary = [], [], StageSummary(
-        business_date.isoformat(), str(out), fingerprint(files), files=len(files))
+        business_date, str(out), fingerprint(files), files=len(files))
     unread = {f.rel_path for f in files if not f.is_read}
 
     def problem(f: LandingFile, status: str, why: str) -> None:

@@ -37,8 +37,8 @@ from csi.settings import Settings
 from csi.vocab import RUN_UNFINISHED
 from csi.warehouse import runs
 from csi.warehouse import tables_ops as ops
-from csi.warehouse.deliveries import file_counts
 from csi.warehouse.engine import Warehouse
+from csi.warehouse.staging import files_by_status
 
 FILE_COUNTS = {"ingested": "files_read", "duplicate": "files_duplicate", "unreadable": "files_unreadable",
                "unsupported": "files_unsupported", "refused": "files_refused", "quarantined": "files_quarantined"}
@@ -127,20 +127,21 @@ def load_batch(wh: Warehouse, settings: Settings, batch: list[Staged]) -> list[D
     plans = []
     for staged in batch:
         summary = staged.summary
-        plans.append((staged, date.fromisoformat(summary.business_date), str(uuid.uuid4()),
+        plans.append((staged, summary.business_date, str(uuid.uuid4()),
                       check_threshold(settings, summary)))
     results = []
     with wh.transaction() as tx:
         rows = loader.load_drops(tx, [loader.StagedDrop(Path(st.summary.stage_dir), d, run_id, bool(rejection))
                                       for st, d, run_id, rejection in plans])
         share = (time.perf_counter() - t0) / max(1, len(plans))
+        files = files_by_status(tx, [d for _, d, _, _ in plans])
         for staged, d, run_id, rejection in plans:
             summary = staged.summary
             result = DateResult(d, run_id, "failed" if rejection else "loaded", summary.rows_read, rows[d],
                                 summary.rows_quarantined, summary.top_reasons,
                                 problem_files=list(getattr(summary, "problem_files", []) or []), error=rejection)
             runs.retire_holding_runs(tx, d, run_id)
-            runs.record_run(tx, run_row(result, staged.started_at, summary.input_fingerprint, file_counts(tx, d),
+            runs.record_run(tx, run_row(result, staged.started_at, summary.input_fingerprint, files[d],
                                         staged.seconds, share, settings.timezone))
             results.append(result)
         crash_point("load")

@@ -79,7 +79,7 @@ class CountingBatches(Inline):
         self.poison = poison
 
     def load(self, settings, batch):
-        days = [date.fromisoformat(s.summary.business_date) for s in batch]
+        days = [s.summary.business_date for s in batch]
         self.batches.append(days)
         if self.poison in days:
             raise ValueError(f"cannot load {self.poison}")
