@@ -184,3 +184,47 @@ def test_a_refresh_that_dies_after_writing_the_state_is_redone(drops, url, monke
     full_refresh(wh, settings, drops[0].business_date)
     assert_same(redone, read(wh, {**MARTS, **STATE}))
     wh.dispose()
+
+
+def fact_rows(decl, rows: list[dict]) -> pl.DataFrame:
+    """Rows of a table with placeholders in the columns the customer marts do not read."""
+    def placeholder(t: pl.DataType) -> object:
+        if t.is_temporal():
+            return RUN_AT.date() if t == pl.Date else RUN_AT
+        return "x" if t == pl.String else False if t == pl.Boolean else 0
+
+    return pl.DataFrame([{c: row.get(c, placeholder(t)) for c, t in decl.polars_schema.items()} for row in rows],
+                        schema=decl.polars_schema)
+
+
+def test_a_corrected_line_of_an_order_spanning_days_restates_from_the_order_s_first_date(url):
+    """o2 has a line on day 5 (20) and one on day 6 (30 -> corrected to 50, stale from day 6).
+    Its value counts as A's repeat revenue at its first date, day 5: the refresh from day 6
+    moves back to day 5, where A's stream then reads revenue 10 + 20 = 30, 2 orders and repeat
+    revenue 20 + 50 = 70; the marts equal a full recompute."""
+    from csi.warehouse import tables_core as core
+
+    day0 = date(2026, 3, 1)
+
+    def sale(order_id: str, line_no: int, customer_id: str, day: int, revenue: float) -> dict:
+        return {"order_id": order_id, "line_no": line_no, "order_type": "sale", "customer_id": customer_id,
+                "order_date": day0 + timedelta(days=day), "revenue": revenue, "cost": revenue / 2}
+
+    settings = load_settings(warehouse_url=url)
+    wh = Warehouse(url)
+    with wh.transaction() as tx:
+        tx.insert(core.FCT_SALES, fact_rows(core.FCT_SALES, [
+            sale("o1", 1, "A", 0, 10.0), sale("o2", 1, "A", 5, 20.0), sale("o2", 2, "A", 6, 30.0),
+            sale("o3", 1, "B", 2, 8.0), sale("o4", 1, "B", 9, 12.0)]))
+        tx.insert(OPS_PIPELINE_RUN, pl.concat([run_row(day0 + timedelta(days=i)) for i in range(10)]))
+        refresh_customers(tx, settings, day0)
+    with wh.transaction() as tx:
+        tx.execute("UPDATE fct_sales SET revenue = 50, cost = 25 WHERE order_id = 'o2' AND line_no = 2")
+        refresh_customers(tx, settings, day0 + timedelta(days=6))
+    after = read(wh, {**MARTS, **STATE})
+    a5 = after["ops_customer_sales_stream"].filter(pl.col("customer_id") == "A",
+                                                   pl.col("event_date") == day0 + timedelta(days=5))
+    assert a5.select("cum_revenue", "cum_orders", "cum_repeat_revenue").row(0) == (30.0, 2, 70.0)
+    full_refresh(wh, settings, day0)
+    assert_same(after, read(wh, {**MARTS, **STATE}))
+    wh.dispose()
