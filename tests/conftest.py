@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from csi.warehouse.engine import Warehouse
+from tests.warehouse.backends import BACKENDS, fresh_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,3 +83,30 @@ def cdnow() -> Cdnow:
             "with .venv/bin/pip (network needed), or set CSI_CDNOW_SUMMARY to a cached copy"
         )
     return Cdnow(summary, summary.parent / "CDNOW_sample.txt")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """$CSI_TEST_CHROMIUM (tests/run_tests.sh sets it), else tests/chromium.sh installs and names it."""
+    path = os.environ.get("CSI_TEST_CHROMIUM")
+    if not path:
+        script = Path(__file__).resolve().parent / "chromium.sh"
+        proc = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            pytest.fail(f"no headless Chromium: tests/chromium.sh failed: {proc.stderr.strip()[-500:]}")
+        path = proc.stdout.strip()
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def warehouse_url(request, tmp_path):
+    """The URL of a fresh, empty warehouse; the postgres param skips only without CSI_TEST_PG_URL."""
+    with fresh_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def wh_env(env, warehouse_url, monkeypatch):
+    """`env` (landing, work dir) pointed at the fresh warehouse of `warehouse_url`."""
+    monkeypatch.setenv("CSI_WAREHOUSE_URL", warehouse_url)
+    return {**env, "url": warehouse_url}

@@ -1,15 +1,20 @@
-"""Quality-scope fixtures: a fresh warehouse per backend with the schema, and full mart rows."""
+"""Quality fixtures: a fresh warehouse per backend with the schema, full mart rows, and a Data Docs
+site built from two small suites (`data_docs_suites`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
 
+from csi.settings import load_settings
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Warehouse
+from csi.warehouse.tables_alerts import MART_ALERTS
+from csi.warehouse.tables_core import DIM_SITE
 from tests.warehouse.backends import BACKENDS, fresh_url
 
 ZERO = {"text": "x", "int": 0, "bigint": 0, "double": 0.0, "bool": False, "date": date(2026, 1, 1),
@@ -37,3 +42,27 @@ def full_rows(decl: TableDecl, rows: list[dict]) -> pl.DataFrame:
 @pytest.fixture
 def rows():
     return full_rows
+
+
+SUITES = (MART_ALERTS, DIM_SITE)
+
+
+@pytest.fixture
+def data_docs_suites():
+    """The tables whose suites the `data_docs` site holds."""
+    return SUITES
+
+
+@pytest.fixture(scope="module")
+def data_docs(tmp_path_factory) -> Path:
+    """The Data Docs site of a fresh warehouse checked on two suites: its index.html."""
+    from csi.quality.checkpoint import run_checks
+
+    tmp = tmp_path_factory.mktemp("docs")
+    url = f"duckdb:///{tmp / 'wh.duckdb'}"
+    wh = Warehouse(url)
+    create_schema(wh)
+    wh.dispose()
+    result = run_checks(load_settings(warehouse_url=url, data_docs_dir=tmp / "data_docs"), tables=SUITES)
+    assert result.success, result.failed
+    return result.data_docs

@@ -3,7 +3,6 @@ warehouse with the schema for hand-made marts, and the Chromium binary."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from datetime import date, datetime, timedelta
@@ -99,17 +98,6 @@ def _blank(url: str):
 def _zero(type_: str):
     return {"text": "", "int": 0, "bigint": 0, "double": 0.0, "bool": False,
             "date": date(2000, 1, 1), "timestamp": datetime(2000, 1, 1)}[type_]
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Headless Chromium: $CSI_TEST_CHROMIUM (tests/run_tests.sh sets it from tests/chromium.sh), else
-    tests/chromium.sh is run here."""
-    path = os.environ.get("CSI_TEST_CHROMIUM")
-    if not path:
-        script = Path(__file__).resolve().parents[1] / "chromium.sh"
-        path = subprocess.run(["bash", str(script)], check=True, capture_output=True, text=True).stdout.strip()
-    return path
 
 
 def dump_dom(chromium: str, page: Path, tmp: Path) -> str:

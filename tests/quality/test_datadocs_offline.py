@@ -7,14 +7,13 @@ import re
 import subprocess
 
 from csi.quality.checkpoint import CDN_ASSETS, DOCS_ASSETS
-from tests.datadocs.conftest import SUITES
 
 TAG_URL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"']([^\"']+)", re.IGNORECASE)
 
 
-def test_no_script_or_stylesheet_comes_from_the_network(data_docs):
+def test_no_script_or_stylesheet_comes_from_the_network(data_docs, data_docs_suites):
     pages = list(data_docs.parent.rglob("*.html"))
-    assert len(pages) >= 1 + 2 * len(SUITES)  # index, an expectation page and a validation page per suite
+    assert len(pages) >= 1 + 2 * len(data_docs_suites)  # index, an expectation page and a validation page per suite
     for page in pages:
         urls = TAG_URL.findall(page.read_text(encoding="utf-8"))
         assert urls, page
@@ -34,7 +33,7 @@ def test_every_mapped_asset_is_shipped():
         assert (DOCS_ASSETS / "webfonts" / font).is_file(), font
 
 
-def test_index_lists_the_validation_results_without_network(chromium, data_docs, tmp_path):
+def test_index_lists_the_validation_results_without_network(chromium, data_docs, data_docs_suites, tmp_path):
     proc = subprocess.run(
         [chromium, "--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-extensions",
          f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
@@ -44,5 +43,5 @@ def test_index_lists_the_validation_results_without_network(chromium, data_docs,
     dom = proc.stdout
     # bootstrap-table renders one row per validation result (data-index), only once its JS ran
     rows = re.findall(r'<tr class="clickable-row" data-href="validations/(\w+)/[^"]*" data-index="\d+"', dom)
-    assert sorted(set(rows)) == sorted(t.name for t in SUITES)
+    assert sorted(set(rows)) == sorted(t.name for t in data_docs_suites)
     assert "Validation Results" in dom
