@@ -67,12 +67,17 @@ def restate_start(tx: Tx, since: date) -> date:
 def refresh_sales_state(tx: Tx, since: date) -> date:
     """Bring the persisted sales state up to date for facts that changed from `since` on (from
     earlier where the state no longer matches the facts); returns the first snapshot date whose
-    rows can have changed (since, or earlier for an order spanning it)."""
+    rows can have changed: since, earlier for an order spanning it, or the first date whose
+    facts changed under a current state without a dirty mark."""
     start = restate_start(tx, since)
     lo = start
     untrusted = state.untrusted_since(tx, lo)
-    if untrusted is not None:  # missing, of another version, or facts changed without a dirty mark
+    if untrusted is not None:
         lo = restate_start(tx, untrusted)
+        # no state yet (an upgrade) or of another version: the marts were built from these same
+        # facts and stand; facts that moved under a current state make the marts stale too
+        if state.state_is_current(tx):
+            start = lo
     stream, orders = sales_state_since(state.sales_since(tx, lo).lazy(), state.opening_rows(tx, lo).lazy(),
                                        state.prior_orders(tx, lo).lazy(), lo)
     frames = pl.collect_all([stream, orders])

@@ -53,6 +53,12 @@ def untrusted_since(tx: Tx, lo: date) -> date | None:
         {"lo": lo, "v": STATE_VERSION})
 
 
+def state_is_current(tx: Tx) -> bool:
+    """Whether a state of this STATE_VERSION was ever built (an upgrade starts without one)."""
+    return bool(tx.scalar("SELECT count(*) FROM ops_customer_state_day WHERE state_version = :v",
+                          {"v": STATE_VERSION}))
+
+
 def spanning_start(tx: Tx, lo: date) -> date | None:
     """The first date of a sale order with lines both before lo and on or after it, in the facts
     or in the state (an order's value counts at its first date, see transforms.customer_state)."""
