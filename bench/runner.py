@@ -15,6 +15,7 @@ fresh worker process) are measured apart by `prefect_costs` and `fresh_imports`.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -147,9 +148,23 @@ def fresh_imports(meter: Meter) -> dict:
 NOOP_FLOW = "from prefect import flow\n@flow(name='bench-noop')\ndef noop():\n    return 1\nnoop()\n"
 
 
-def prefect_costs(meter: Meter) -> dict:
-    """Seconds to start a Prefect server (as `csi run` without one does, and `csi serve` once), and
-    the wall of one no-op flow run against it from a fresh process (a scheduled run's overhead)."""
+def _child_env(settings) -> dict[str, str]:
+    """The CSI_ environment of `settings` for a child `csi` process."""
+    return {"CSI_WAREHOUSE_URL": settings.url, "CSI_LANDING_DIR": str(settings.landing_dir),
+            "CSI_WORK_DIR": str(settings.work_dir), "CSI_DATA_DOCS_DIR": str(settings.data_docs_dir),
+            "CSI_REPORT_DIR": str(settings.report_dir), "CSI_TIMEZONE": settings.timezone,
+            "CSI_QUALITY_CHECKS": "true" if settings.quality_checks else "false",
+            "CSI_CUSTOMER_VALUE__SNAPSHOT_CADENCE": settings.customer_value.snapshot_cadence}
+
+
+TIME_LINE = re.compile(r"^time: (.+)$", re.MULTILINE)
+
+
+def prefect_costs(meter: Meter, nightly: tuple | None = None) -> dict:
+    """Seconds to start a Prefect server (as `csi run` without one does, and `csi serve` once), the
+    wall of one no-op flow run against it from a fresh process, and, with `nightly=(settings, date)`,
+    the real nightly as the schedule runs it: `csi run --date D` in a fresh process against the
+    running server (a worker's flow-run process does the same), its phases as the CLI printed them."""
     from csi.cli.local_prefect import LocalPrefect
 
     home = Path(tempfile.mkdtemp(prefix="csi-bench-prefect-"))
@@ -167,6 +182,19 @@ def prefect_costs(meter: Meter) -> dict:
         out["flow_run_fresh_process_s"] = round(time.perf_counter() - t0, 3)
         if done.returncode:
             out["flow_run_error"] = done.stderr.strip()[-300:]
+        if nightly is not None:
+            settings, day = nightly
+            t0 = time.perf_counter()
+            with meter.phase("nightly_scheduled"):
+                done = subprocess.run([sys.executable, "-m", "csi.cli", "run", "--date", day.isoformat(),
+                                       "--no-progress"], env={**server.env, **_child_env(settings)},
+                                      capture_output=True, text=True, timeout=3600, cwd=Path(__file__).parents[1])
+            out["nightly_scheduled_s"] = round(time.perf_counter() - t0, 3)
+            found = TIME_LINE.search(done.stdout)
+            parts = [p.rsplit(" ", 2) for p in found.group(1).split(" · ")] if found else []
+            out["nightly_scheduled_phases"] = {name: float(seconds) for name, seconds, _unit in parts}
+            if done.returncode:
+                out["nightly_scheduled_error"] = (done.stdout + done.stderr).strip()[-500:]
     except Exception as exc:  # noqa: BLE001 - reported; the pipeline numbers stand
         out["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
     finally:

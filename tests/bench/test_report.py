@@ -50,3 +50,11 @@ def test_scheduled_nightly_adds_the_fresh_process_costs():
                                         "imports": {"import_gx_s": 5.0}}}
     assert scheduled_nightly(result) == 12.0  # 3 + 5 + the nightly's 4
     assert scheduled_nightly(RESULT) is None  # not measured (scale < 1)
+
+
+def test_the_measured_scheduled_nightly_wins_over_the_estimate():
+    measured = {**RESULT, "fixed_costs": {"prefect": {"flow_run_fresh_process_s": 7.0, "nightly_scheduled_s": 12.5},
+                                          "imports": {"import_gx_s": 3.0}}}
+    assert scheduled_nightly(measured) == 12.5
+    estimated = {**RESULT, "fixed_costs": {"prefect": {"flow_run_fresh_process_s": 7.0}, "imports": {"import_gx_s": 3.0}}}
+    assert scheduled_nightly(estimated) == 7.0 + 3.0 + 4.0  # flow run + GX import + the nightly's 4 s
