@@ -158,6 +158,7 @@ def _child_env(settings) -> dict[str, str]:
 
 
 TIME_LINE = re.compile(r"^time: (.+)$", re.MULTILINE)
+PHASE = re.compile(r"(?P<name>\w+) (?P<seconds>[\d.]+) s")
 
 
 def prefect_costs(meter: Meter, nightly: tuple | None = None) -> dict:
@@ -187,12 +188,12 @@ def prefect_costs(meter: Meter, nightly: tuple | None = None) -> dict:
             t0 = time.perf_counter()
             with meter.phase("nightly_scheduled"):
                 done = subprocess.run([sys.executable, "-m", "csi.cli", "run", "--date", day.isoformat(),
-                                       "--no-progress"], env={**server.env, **_child_env(settings)},
+                                       "--no-progress"], env={**server.env, **_child_env(settings), "COLUMNS": "1000"},
                                       capture_output=True, text=True, timeout=3600, cwd=Path(__file__).parents[1])
             out["nightly_scheduled_s"] = round(time.perf_counter() - t0, 3)
             found = TIME_LINE.search(done.stdout)
-            parts = [p.rsplit(" ", 2) for p in found.group(1).split(" · ")] if found else []
-            out["nightly_scheduled_phases"] = {name: float(seconds) for name, seconds, _unit in parts}
+            parts = [PHASE.fullmatch(p.strip()) for p in found.group(1).split("·")] if found else []
+            out["nightly_scheduled_phases"] = {m["name"]: float(m["seconds"]) for m in parts if m}
             if done.returncode:
                 out["nightly_scheduled_error"] = (done.stdout + done.stderr).strip()[-500:]
     except Exception as exc:  # noqa: BLE001 - reported; the pipeline numbers stand
