@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from transforms.float_sums import stable_sum
+
 CID = "customer_id"
 K = "_k"  # integer customer key (see customer_snapshots.History)
 EV = "_event_date"
@@ -33,8 +35,10 @@ def _packed(date_col: str) -> pl.Expr:
 
 def _daily(events: pl.LazyFrame, date_col: str, values: Sequence[str]) -> pl.LazyFrame:
     """Sums of `values` per _k and date, sorted by (_k, date); the date is renamed _event_date."""
+    schema = events.collect_schema()
+    sums = [stable_sum(pl.col(v)).alias(v) if schema[v].is_float() else pl.col(v).sum() for v in values]
     return (
-        events.group_by(_p=_packed(date_col)).agg(pl.col(v).sum() for v in values).sort("_p")
+        events.group_by(_p=_packed(date_col)).agg(sums).sort("_p")
         .select((pl.col("_p") // 2**32).cast(pl.UInt32).alias(K),
                 (pl.col("_p") % 2**32 - _DAY0).cast(pl.Int32).cast(pl.Date).alias(EV), *values)
     )  # fmt: skip
@@ -108,7 +112,7 @@ def sale_orders(lines: pl.LazyFrame) -> pl.LazyFrame:
     first_line = (pl.col("_d").cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col(K).cast(pl.Int64)).min()
     return (
         lines.filter(pl.col("order_type") == "sale").group_by("order_id")
-        .agg(_p=first_line, _value=pl.col("cum_revenue").sum())
+        .agg(_p=first_line, _value=stable_sum(pl.col("cum_revenue")))
         .select("order_id", "_value", (pl.col("_p") % 2**32).cast(pl.UInt32).alias(K),
                 (pl.col("_p") // 2**32).cast(pl.Int32).cast(pl.Date).alias("_d"))
         .sort(_packed("_d"), "order_id")

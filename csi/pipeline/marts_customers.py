@@ -26,7 +26,6 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from csi.pipeline.mart_writes import delete_from, replace_all, replace_from
 from csi.settings import Settings
 from csi.warehouse import customer_state as state
 from csi.warehouse import tables_marts_customers as cm
@@ -102,7 +101,7 @@ def refresh_snapshots(tx: Tx, settings: Settings, dates: list[date], chunk_rows:
     hist = read_history(tx, dates[0], max(value_params.tier_window_days, 2 * churn_params.window_days))
     customers = hist.keys.select(pl.len()).collect().item()
     for decl in SNAPSHOT_MARTS:
-        delete_from(tx, decl, dates[0])
+        tx.delete_partitions_from(decl, dates[0])
     for chunk in date_chunks(dates, customers, chunk_rows or settings.customer_value.snapshot_chunk_rows):
         value, models = customer_value_from(hist, chunk, value_params)
         value = value.collect()
@@ -141,9 +140,9 @@ def refresh_backtest(tx: Tx, settings: Settings, since: date) -> None:
     backtest = build_churn_backtest(state.signals_from(tx, start).lazy(), state.sale_lines_after(tx, start).lazy(),
                                     horizon, data_end)
     if start is None:
-        replace_all(tx, cm.MART_CHURN_BACKTEST, backtest)
+        tx.replace_table(cm.MART_CHURN_BACKTEST, backtest)
     else:
-        replace_from(tx, cm.MART_CHURN_BACKTEST, backtest, start)
+        tx.replace_partitions_from(cm.MART_CHURN_BACKTEST, backtest, start)
 
 
 def refresh_customers(tx: Tx, settings: Settings, since: date, chunk_rows: int | None = None) -> None:

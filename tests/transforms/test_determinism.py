@@ -21,6 +21,7 @@ from csi.settings import CONFIG_DIR
 from transforms import alerts
 from transforms._satisfaction_common import add_all_sites
 from transforms.complaint_categories_monthly import build_complaint_categories_monthly
+from transforms.customer_streams import K, sale_orders
 from transforms.float_sums import stable_mean, stable_sum
 from transforms.satisfaction_model_weights import apply_model_weights
 from transforms.servqual import build_servqual_monthly
@@ -174,3 +175,13 @@ def test_valuable_at_risk_clv_sum():
     snapshots = pl.DataFrame({"as_of_date": dates})
     build = lambda s, d: alerts.valuable_at_risk(s, d, critical_count=10).sort("period")  # noqa: E731
     assert distinct_outputs(build, signals, snapshots) == 1
+
+
+def test_sale_orders_values():
+    """Orders of many lines with fractional revenues: each order's value is one sum, whatever the order."""
+    rnd = random.Random(3)
+    rows = [(c, date(2026, 1, 1) + timedelta(days=o % 5), f"O{c}-{o}", "sale", rnd.choice(VALUES) * 10)
+            for c in range(300) for o in range(4) for _line in range(6)]
+    lines = pl.DataFrame(rows, schema={K: pl.UInt32, "_d": pl.Date, "order_id": pl.String, "order_type": pl.String,
+                                       "cum_revenue": pl.Float64}, orient="row")  # fmt: skip
+    assert distinct_outputs(sale_orders, lines) == 1

@@ -8,7 +8,6 @@ import duckdb
 import polars as pl
 import pytest
 
-from csi.pipeline import mart_writes
 from csi.warehouse import tables_marts_customers as cm
 from csi.warehouse import tables_marts_satisfaction as sat
 from csi.warehouse import tables_ops as ops
@@ -63,7 +62,7 @@ def test_partition_writes_record_the_earliest_partition_and_other_writes_anywher
         tx.delete_partitions_from(cm.MART_CUSTOMER_VALUE, D("2026-01-10"))
         tx.execute("INSERT INTO ops_dirty_period VALUES ('month', DATE '2026-01-01')")
     with wh.transaction() as tx:
-        mart_writes.delete_from(tx, cm.MART_CUSTOMER_VALUE, D("2026-01-07"))  # the transition name
+        tx.delete_partitions_from(cm.MART_CUSTOMER_VALUE, D("2026-01-07"))
         tx.replace_table(sat.MART_SERVICE_RECOVERY_MONTHLY,
                          pl.DataFrame(schema=sat.MART_SERVICE_RECOVERY_MONTHLY.polars_schema))
     # the checks last looked before the 4 inserted dates (earliest 01-01); publish.gen0 after them
