@@ -110,3 +110,17 @@ def wh_env(env, warehouse_url, monkeypatch):
     """`env` (landing, work dir) pointed at the fresh warehouse of `warehouse_url`."""
     monkeypatch.setenv("CSI_WAREHOUSE_URL", warehouse_url)
     return {**env, "url": warehouse_url}
+
+
+# the longest modules start first, one per worker, so no long file is left running alone at the end
+# (--dist loadfile hands out files in collection order)
+LONGEST_FIRST = ("tests/flows/test_chaos.py", "tests/cli/test_demo.py", "tests/pipeline/test_demo_data.py",
+                 "tests/flows/test_schedule.py")
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001 - pytest's hook signature
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the other modules keep their order

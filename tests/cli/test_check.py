@@ -23,13 +23,12 @@ def loaded(env, monkeypatch):
 
 
 def test_csi_check_checks_everything_and_names_a_broken_row(loaded, capsys):
-    assert main(["check"]) == 0
-    out = capsys.readouterr().out
-    assert "0 failed (all " in out and " whole) in " in out and "Data Docs:" in out
+    """A passing whole check is tests/quality/test_checkpoint.py's; here the command on a broken old row."""
     wh = Warehouse(loaded["url"])
     with wh.transaction() as tx:  # an old row goes bad behind the pipeline's back
         tx.execute("UPDATE fct_sales SET quantity = -3 WHERE order_id = 'O1' AND line_no = 1")
     wh.dispose()
     assert main(["check"]) == 1
     out = capsys.readouterr().out
+    assert " whole) in " in out and "Data Docs:" in out  # every table, whole
     assert "fct_sales.quantity" in out and "1 row, e.g. -3" in out
