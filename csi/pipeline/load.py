@@ -109,11 +109,6 @@ def rebuild_pending_facts(tx: Tx) -> None:
         if has_pending(tx, source):
             changed = rebuild_facts(tx, source)
             if source == "complaints":
-                mark_dirty(tx, "snapshot", changed)
+                mark_dirty_periods(tx, [("snapshot", changed)])
             clear_pending(tx, source)
 
-
-def mark_dirty(tx: Tx, grain: str, day: date | None) -> None:
-    """Record that `grain` marts are stale from `day` on ('date': monthly and quarterly marts,
-    from the earliest touched event date; 'snapshot': the customer snapshot marts)."""
-    mark_dirty_periods(tx, [(grain, day)])

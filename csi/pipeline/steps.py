@@ -44,10 +44,6 @@ FILE_COUNTS = {"ingested": "files_read", "duplicate": "files_duplicate", "unread
                "unsupported": "files_unsupported", "refused": "files_refused", "quarantined": "files_quarantined"}
 
 
-class QuarantineThresholdExceeded(Exception):
-    """Too large a share of a source's rows was quarantined: the drop is rejected."""
-
-
 @dataclass
 class DateResult:
     """One date of a run, as the summary, the artifacts and the bench read it."""
@@ -104,15 +100,6 @@ def check_threshold(settings: Settings, summary: StageSummary) -> str | None:
                     f"drop rejected, see ops_quarantine (top reasons: "
                     f"{', '.join(f'{r} x{n}' for r, n in summary.top_reasons[:3])})")
     return None
-
-
-def load(wh: Warehouse, settings: Settings, staged: Staged) -> DateResult:
-    """Load one staged drop (a batch of one, see load_batch); a rejected drop raises
-    QuarantineThresholdExceeded once its failed run is recorded."""
-    (result,) = load_batch(wh, settings, [staged])
-    if result.status == "failed":
-        raise QuarantineThresholdExceeded(result.error)
-    return result
 
 
 def load_batch(wh: Warehouse, settings: Settings, batch: list[Staged]) -> list[DateResult]:

@@ -22,11 +22,11 @@ import time
 import polars as pl
 
 from csi.catalog import load_catalog
-from csi.pipeline.load import mark_dirty
 from csi.settings import Settings
 from csi.text_config import load_text_rules
 from csi.warehouse import text_io
 from csi.warehouse.engine import Tx
+from csi.warehouse.staging import mark_dirty
 from transforms.text_facts import TextRules, analyse_texts
 
 
@@ -55,7 +55,7 @@ def refresh_texts(tx: Tx, settings: Settings) -> dict[str, float]:
     facts = _analyse(text_io.source_texts(tx, text_question_ids(settings), everything), rules)
     text_io.insert_texts(tx, facts, _topic_rows(facts))
     if everything and facts.height:  # every topic and sentiment may have moved
-        mark_dirty(tx, "date", facts["written_date"].min())
+        mark_dirty(tx, [("date", facts["written_date"].min())])
     text_io.clear_pending_text_keys(tx)
     return {"texts": float(facts.height), "seconds": time.perf_counter() - started}
 

@@ -110,7 +110,7 @@ def test_transient_error_is_retried_and_a_data_error_is_not(flow_env, monkeypatc
 
 @pytest.mark.parametrize(("exc", "transient"), [
     (WarehouseError("locked"), True), (ConnectionResetError(), True), (TimeoutError(), True),
-    (ValueError("x"), False), (FileNotFoundError("gone"), False), (steps.QuarantineThresholdExceeded("x"), False),
+    (ValueError("x"), False), (FileNotFoundError("gone"), False),
 ])
 def test_transient_classification(exc, transient):
     assert is_transient(exc) is transient

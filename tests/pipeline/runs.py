@@ -20,8 +20,10 @@ def load_and_refresh(wh: Warehouse, settings: Settings, dates: list[date], now: 
     """plan, stage, load and refresh `dates` as one run, every date's run started `now`: the dates the
     plan ran (a re-delivered file can add later ones) and their run ids."""
     plan = planning.plan(wh, settings, dates, force=force)
-    run_ids = [steps.load(wh, settings, steps.Staged(
-        steps.stage(settings, d, now, plan.duplicates[d], plan.files[d]), now, 0.0)).run_id for d in plan.todo]
+    # one batch per date, as a nightly loads them; a rejected drop's run stays `failed`
+    results = [result for d in plan.todo for result in steps.load_batch(wh, settings, [steps.Staged(
+        steps.stage(settings, d, now, plan.duplicates[d], plan.files[d]), now, 0.0)])]
+    run_ids = [r.run_id for r in results if r.status == "loaded"]
     steps.refresh_marts(wh, settings, run_ids)
     return plan.todo, run_ids
 

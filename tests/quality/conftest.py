@@ -3,22 +3,17 @@ site built from two small suites (`data_docs_suites`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from csi.settings import load_settings
 from csi.warehouse.ddl import create_schema
-from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables_alerts import MART_ALERTS
 from csi.warehouse.tables_core import DIM_SITE
+from tests.hand_made import full_rows
 from tests.warehouse.backends import BACKENDS, fresh_url
-
-ZERO = {"text": "x", "int": 0, "bigint": 0, "double": 0.0, "bool": False, "date": date(2026, 1, 1),
-        "timestamp": datetime(2026, 1, 1)}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -31,12 +26,6 @@ def schema_url(request, tmp_path):
         finally:
             wh.dispose()
         yield url
-
-
-def full_rows(decl: TableDecl, rows: list[dict]) -> pl.DataFrame:
-    """Full rows of `decl`: the given values, 0 / 'x' in other NOT NULL columns, null elsewhere."""
-    filled = [{c.name: row.get(c.name, None if c.nullable else ZERO[c.type]) for c in decl.columns} for row in rows]
-    return pl.DataFrame(filled, schema=decl.polars_schema)
 
 
 @pytest.fixture

@@ -6,24 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-import polars as pl
-
 from csi.quality.checkpoint import run_checks
 from csi.quality.reconcile import reconcile
 from csi.settings import load_settings
 from csi.warehouse.ddl import create_schema
-from csi.warehouse.declare import C, TableDecl
+from csi.warehouse.declare import C
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables import table
-
-ZERO = {"text": "x", "int": 0, "bigint": 0, "double": 0.0, "bool": False, "date": date(2026, 1, 1),
-        "timestamp": datetime(2026, 1, 1)}
-
-
-def _rows(decl: TableDecl, rows: list[dict]) -> pl.DataFrame:
-    """Full rows of `decl`: the given values, 0 / 'x' in other NOT NULL columns, null elsewhere."""
-    filled = [{c.name: row.get(c.name, None if c.nullable else ZERO[c.type]) for c in decl.columns} for row in rows]
-    return pl.DataFrame(filled, schema=decl.polars_schema)
+from tests.hand_made import full_rows
 
 
 def _check(url: str, tmp_path, frames: dict[str, list[dict]], unkeyed: tuple[str, ...] = ()):
@@ -38,7 +28,7 @@ def _check(url: str, tmp_path, frames: dict[str, list[dict]], unkeyed: tuple[str
             for name in unkeyed if not tx.is_duckdb else ():
                 tx.execute(f"ALTER TABLE {name} DROP CONSTRAINT pk_{name}")
             for name, rows in frames.items():
-                tx.insert(table(name), _rows(table(name), rows))
+                tx.insert(table(name), full_rows(table(name), rows))
     finally:
         wh.dispose()
     settings = load_settings(warehouse_url=url, data_docs_dir=tmp_path / "docs")
@@ -124,8 +114,8 @@ def test_reconciliation_compares_the_run_that_holds_each_date(warehouse_url):
     try:
         create_schema(wh)
         with wh.transaction() as tx:
-            tx.insert(table("ops_pipeline_run"), _rows(table("ops_pipeline_run"), runs))
-            tx.insert(table("stg_sales_line"), _rows(table("stg_sales_line"), [
+            tx.insert(table("ops_pipeline_run"), full_rows(table("ops_pipeline_run"), runs))
+            tx.insert(table("stg_sales_line"), full_rows(table("stg_sales_line"), [
                 {"drop_date": d, "record_no": n} for d, n in staged]))
             failures = reconcile(tx)
     finally:

@@ -8,12 +8,9 @@ import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import polars as pl
 import pytest
 
-from csi.warehouse.ddl import create_schema
-from csi.warehouse.engine import Warehouse
-from csi.warehouse.tables import BY_NAME
+from tests.hand_made import hand_made
 from tests.pipeline.runs import load_and_refresh
 from tests.warehouse.backends import BACKENDS, fresh_url
 
@@ -77,27 +74,8 @@ def blank_on(request, tmp_path):
 
 
 def _blank(url: str):
-    wh = Warehouse(url)
-    create_schema(wh)
-
-    class Blank:
-        warehouse = wh
-
-        @staticmethod
-        def put(table: str, rows: list[dict]) -> None:
-            decl = BY_NAME[table]
-            filled = [{c.name: r.get(c.name, None if c.nullable else _zero(c.type)) for c in decl.columns}
-                      for r in rows]
-            with wh.transaction() as tx:
-                tx.insert(decl, pl.DataFrame(filled, schema=decl.polars_schema))
-
-    yield Blank
-    wh.dispose()
-
-
-def _zero(type_: str):
-    return {"text": "", "int": 0, "bigint": 0, "double": 0.0, "bool": False,
-            "date": date(2000, 1, 1), "timestamp": datetime(2000, 1, 1)}[type_]
+    with hand_made(url) as wh:
+        yield wh
 
 
 def dump_dom(chromium: str, page: Path, tmp: Path) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from csi.warehouse import alert_inputs as inputs
-from tests.warehouse.hand_made import hand_made
+from tests.hand_made import hand_made
 
 D1, D2 = date(2026, 3, 1), date(2026, 3, 2)
 

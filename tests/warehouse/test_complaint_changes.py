@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from csi.warehouse.complaint_changes import complaint_snapshot_change
-from tests.warehouse.hand_made import hand_made
+from tests.hand_made import hand_made
 
 
 def _c(cid, opened_day, closed_day=None, customer="C1", resolved=False, status="open"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from csi.warehouse.dimensions import rebuild_dimensions
-from tests.warehouse.hand_made import hand_made
+from tests.hand_made import hand_made
 
 
 def _sale(order_id, line_no, customer, site, day, order_type="sale"):

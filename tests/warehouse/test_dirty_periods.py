@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from csi.warehouse.dirty_periods import clear_dirty_periods, dirty_since
-from tests.warehouse.hand_made import hand_made
+from tests.hand_made import hand_made
 
 
 def test_dirty_since_per_grain_then_cleared(warehouse_url):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import polars as pl
 
 from csi.warehouse import mart_inputs as inputs
-from tests.warehouse.hand_made import hand_made
+from tests.hand_made import hand_made
 
 MARCH = date(2026, 3, 1)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from csi.warehouse import report_reads as reads
-from tests.warehouse.hand_made import hand_made
+from tests.hand_made import hand_made
 
 D = date(2026, 3, 2)
 

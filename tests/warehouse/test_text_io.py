@@ -8,7 +8,7 @@ from datetime import date, datetime
 import polars as pl
 
 from csi.warehouse import text_io
-from tests.warehouse.hand_made import hand_made
+from tests.hand_made import hand_made
 
 AT = datetime(2026, 3, 2, 9)
 

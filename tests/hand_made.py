@@ -1,9 +1,9 @@
 """A fixture module: an empty warehouse with the schema, filled with hand-made rows.
 
-`with hand_made(url) as wh:` creates the schema at `url` (a `warehouse_url` of
-tests/warehouse/conftest.py: DuckDB and PostgreSQL); `wh.put(table, rows)` inserts rows,
-filling the columns a test leaves out with nulls (nullable) or zeros / false / 2000-01-01;
-`wh.rows(table)` reads a table back sorted on every column.
+`with hand_made(url) as wh:` creates the schema at `url` (DuckDB or PostgreSQL);
+`wh.put(table, rows)` inserts rows, filling the columns a test leaves out (`full_rows`);
+`wh.rows(table)` reads a table back sorted on every column. Shared by the warehouse, report
+and quality tests.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from datetime import date, datetime
 import polars as pl
 
 from csi.warehouse.ddl import create_schema
+from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables import BY_NAME
 
@@ -24,16 +25,21 @@ def _zero(type_: str):
             "date": date(2000, 1, 1), "timestamp": datetime(2000, 1, 1)}[type_]
 
 
+def full_rows(decl: TableDecl, rows: list[dict]) -> pl.DataFrame:
+    """Full rows of `decl`: the given values; nulls in the other nullable columns, zeros / '' /
+    false / 2000-01-01 in the other NOT NULL ones."""
+    filled = [{c.name: r.get(c.name, None if c.nullable else _zero(c.type)) for c in decl.columns} for r in rows]
+    return pl.DataFrame(filled, schema=decl.polars_schema)
+
+
 class HandMade:
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
 
     def put(self, table: str, rows: list[dict]) -> None:
         decl = BY_NAME[table]
-        filled = [{c.name: r.get(c.name, None if c.nullable else _zero(c.type)) for c in decl.columns}
-                  for r in rows]
         with self.warehouse.transaction() as tx:
-            tx.insert(decl, pl.DataFrame(filled, schema=decl.polars_schema))
+            tx.insert(decl, full_rows(decl, rows))
 
     def rows(self, table: str, columns: list[str] | None = None) -> pl.DataFrame:
         with self.warehouse.transaction() as tx:
