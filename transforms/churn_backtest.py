@@ -52,8 +52,9 @@ def build_churn_backtest(
             churned=pl.col("_next").is_null() | (pl.col("_next") > pl.col(cs.D) + pl.duration(days=horizon_days))
         )
     )  # fmt: skip
-    n1 = pl.col("churned").sum()
-    n0 = pl.len() - n1
+    # counts are UInt32: n1 * n0 (pairs) and n1 * (n1 + 1) pass 2**32 at ~65,000 customers a date
+    n1 = pl.col("churned").sum().cast(pl.Int64)
+    n0 = pl.len().cast(pl.Int64) - n1
     rank = pl.col("risk_score").rank("average")
     auc = (rank.filter(pl.col("churned")).sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
     all_rows = scored.group_by(cs.D).agg(

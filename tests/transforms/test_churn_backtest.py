@@ -54,3 +54,27 @@ def test_explicit_data_end_and_bad_horizon():
     assert out["as_of_date"].unique().sort().to_list() == [D0, D1, D2]
     with pytest.raises(ValueError, match="horizon_days"):
         build_churn_backtest(SIGNALS, SALES, horizon_days=0)
+
+
+def test_auc_with_more_pairs_than_32_bits_count():
+    # 70,000 churned (no order after D1, score 1) against 70,000 retained (an order on D1 + 1):
+    # 35,000 retained score 0 and 35,000 score 1. n1 * n0 = 4.9e9 pairs, more than 2**32.
+    # Pairs: churned over a 0-score retained count 1 (2.45e9), over a tied one 1/2 (2.45e9 / 2):
+    # AUC = (2.45e9 + 1.225e9) / 4.9e9 = 0.75 exactly.
+    n = 70_000
+    churned = [f"c{i}" for i in range(n)]
+    retained = [f"r{i}" for i in range(n)]
+    signals = pl.LazyFrame({
+        "as_of_date": [D1] * (2 * n), "customer_id": churned + retained,
+        "risk_score": [1.0] * n + [0.0] * (n // 2) + [1.0] * (n // 2), "risk_band": ["low"] * (2 * n),
+    })  # fmt: skip
+    later = pl.LazyFrame({"customer_id": retained}).with_columns(
+        order_id=pl.col("customer_id"), order_type=pl.lit("sale"), order_date=pl.lit(d(2, 3)))
+    orders = pl.concat([SALES.select(later.collect_schema().names()).head(0), later])
+    base = SALES.collect()
+    sales_rows = orders.join(base.lazy().drop("customer_id", "order_id", "order_type", "order_date").head(1),
+                             how="cross").select(base.columns)
+    out = build_churn_backtest(signals, sales_rows, data_end=d(1, 6)).collect()
+    row = out.filter(pl.col("risk_band") == "ALL").row(0, named=True)
+    assert (row["customers"], row["churned"]) == (2 * n, n)
+    assert row["auc"] == 0.75
