@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,13 +107,32 @@ def call_flow(flow, label: str, show_progress: bool, **parameters) -> RunResult:
             body_began.append(time.perf_counter())
 
     bar = progress.BackfillProgress(console, label=label) if show_progress and console.is_terminal else nullcontext()
-    with events.listening(note), bar:
+    with events.listening(note), bar, _quiet_task_successes():
         events.emit({"event": "phase", "phase": "prefect", "state": "start"})
         result = flow(**parameters)
     if body_began:
         result.phases = {"prefect": body_began[0] - started, **result.phases}
     result.wall_seconds = time.perf_counter() - started  # the run's own `seconds` leave Prefect out
     return result
+
+
+class _TaskSuccessFilter(logging.Filter):
+    """Drops Prefect's "Task run ... Finished in state Completed()" lines: a backfill has one per
+    drop, and the run's own lines say the same per date. Retries, failures and crashes stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().endswith("Finished in state Completed()")
+
+
+@contextmanager
+def _quiet_task_successes():
+    """For a flow run from the CLI; the task states stay in the Prefect API and UI."""
+    task_logger, quiet = logging.getLogger("prefect.task_runs"), _TaskSuccessFilter()
+    task_logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        task_logger.removeFilter(quiet)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

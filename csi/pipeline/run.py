@@ -131,11 +131,25 @@ class _Run:
         self.by_date: dict[date, DateResult] = {}
         self.counter = events.Counter()
 
-    def finished(self, r: DateResult) -> None:
+    def finished(self, r: DateResult, log: bool = True) -> None:
         self.by_date[r.business_date] = r
         self.counter.add(r.status)
         events.emit({"event": "date", "business_date": r.business_date.isoformat(), "status": r.status})
-        self.log.info("%s %s; %s", r.business_date, r.status, self.counter.line())
+        if log:
+            self.log.info("%s %s; %s", r.business_date, r.status, self.counter.line())
+
+    def finished_together(self, results: list[DateResult]) -> None:
+        """Dates that end at the same moment with one status (a backfill's success, a re-run's
+        skipped dates): one log line, not one per date."""
+        if len(results) == 1:
+            self.finished(results[0])
+            return
+        for r in results:
+            self.finished(r, log=False)
+        if results:
+            days = sorted(r.business_date for r in results)
+            self.log.info("%d dates (%s .. %s) %s; %s", len(days), days[0], days[-1], results[0].status,
+                          self.counter.line())
 
     def fail(self, d: date, started, error: str) -> None:
         error = scrub(error, self.settings.url)
@@ -198,8 +212,8 @@ class _Run:
         for d in plan.dates:
             if d in plan.errors:
                 self.fail(d, self.plan_at, plan.errors[d])
-            elif d not in plan.todo and d not in plan.unfinished:
-                self.finished(DateResult(d, "", "skipped"))
+        self.finished_together([DateResult(d, "", "skipped") for d in plan.dates
+                                if d not in plan.errors and d not in plan.todo and d not in plan.unfinished])
 
     def load(self, plan: RunPlan) -> dict[date, DateResult]:
         """Stage (in parallel where the runner does) and load strictly in date order, in batches of
@@ -289,12 +303,12 @@ class _Run:
                 self.log.error("could not record the failure in ops_pipeline_run: %s", scrub(str(exc), wh.url))
             for r in pending.values():
                 r.status, r.error = "failed", error
-                self.finished(r)
+            self.finished_together(list(pending.values()))
             return
         steps.finish_runs(wh, settings, run_ids)
         for r in pending.values():
             r.status = "success"
-            self.finished(r)
+        self.finished_together(list(pending.values()))
         if settings.report_after_run:
             with self.phase("report"):
                 result.report = self.report(wh, max(pending, default=None))

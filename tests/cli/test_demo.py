@@ -17,6 +17,10 @@ def test_demo_then_the_readme_run_command_work_as_written(csi, tmp_path):
     assert not (tmp_path / "demo").exists()
     assert "csi backfill 2026-01-01 .. 2026-01-03" in demo.stdout
     assert "`csi run --date 2026-01-03` re-runs one date" in " ".join(demo.stdout.split())
+    logs = demo.stdout + demo.stderr  # one line for the three dates, none per task that went well
+    assert "3 dates (2026-01-01 .. 2026-01-03) success; 3/3 dates: done 3" in logs
+    assert [ln for ln in logs.splitlines() if "Task run" in ln] == []
+    assert any("Flow run" in ln and ln.endswith("Finished in state Completed()") for ln in logs.splitlines())
 
     run = csi("run", "--date", "2026-01-02", bare=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -105,3 +105,16 @@ def test_batches_of_any_size_give_the_warehouse_of_date_by_date_loads(settings, 
                                         "work_dir": tmp_path / "work2"})
     run_dates(other.model_copy(update={"load_batch_days": 3}), DATES, force=False)
     assert warehouse_digests(other.url) == one_by_one
+
+
+def test_dates_that_end_together_log_one_line(settings, caplog):
+    """A backfill's dates reach success at one moment: one line for them, not one per date; a
+    re-run's skipped dates likewise."""
+    with caplog.at_level("INFO", logger="csi.run"):
+        run_dates(settings, DATES, force=False)
+        run_dates(settings, DATES, force=False)
+    lines = [r.getMessage() for r in caplog.records if r.name == "csi.run" and "dates: done" in r.getMessage()]
+    assert lines == [
+        "3 dates (2026-01-30 .. 2026-02-01) success; 3/3 dates: done 3 (loaded 3, skipped 0), failed 0, remaining 0",
+        "3 dates (2026-01-30 .. 2026-02-01) skipped; 3/3 dates: done 3 (loaded 0, skipped 3), failed 0, remaining 0",
+    ]
