@@ -26,8 +26,7 @@ import polars as pl
 from csi.warehouse import tables_ops as ops
 from csi.warehouse.engine import Tx
 from csi.warehouse.facts_rebuild import clear_pending, has_pending, rebuild_facts
-from csi.warehouse.staging import EVENT, KEYS, check_replaced, delete_drops, drop_keys, record_pending
-from csi.warehouse.staging import mark_dirty as mark_dirty_periods
+from csi.warehouse.staging import EVENT, KEYS, check_replaced, delete_drops, drop_keys, mark_dirty, record_pending
 from csi.warehouse.tables_core import STAGING_BY_SOURCE
 
 
@@ -73,7 +72,7 @@ def load_drops(tx: Tx, drops: Sequence[StagedDrop]) -> dict[date, dict[str, int]
         earliest = touched.group_by("drop_date").agg(pl.col("event_at").min().dt.date())["event_at"]
         grains = ("date",) if source == "complaints" else ("date", "snapshot")
         dirty |= {(g, e) for e in earliest.to_list() for g in grains}
-    mark_dirty_periods(tx, dirty)
+    mark_dirty(tx, dirty)
     return staged
 
 
@@ -109,6 +108,6 @@ def rebuild_pending_facts(tx: Tx) -> None:
         if has_pending(tx, source):
             changed = rebuild_facts(tx, source)
             if source == "complaints":
-                mark_dirty_periods(tx, [("snapshot", changed)])
+                mark_dirty(tx, [("snapshot", changed)])
             clear_pending(tx, source)
 
