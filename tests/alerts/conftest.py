@@ -8,19 +8,15 @@ import json
 import socket
 import socketserver
 import threading
-from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import polars as pl
 import pytest
 
 from csi.warehouse.ddl import create_schema
-from csi.warehouse.declare import TYPES, TableDecl
+from csi.warehouse.declare import TableDecl
 from csi.warehouse.engine import Warehouse
+from tests.hand_made import full_rows
 from tests.warehouse.backends import BACKENDS, fresh_url
-
-ZERO = {"text": "", "int": 0, "bigint": 0, "double": 0.0, "bool": False, "date": date(2026, 1, 1),
-        "timestamp": datetime(2026, 1, 1)}
 
 
 class Receiver:
@@ -128,11 +124,9 @@ def smtp_server():
 
 
 def insert_rows(wh: Warehouse, decl: TableDecl, rows: list[dict]) -> None:
-    """Rows of the table: the given values, 0 / '' / False in the other NOT NULL columns."""
-    full = [{c.name: row.get(c.name, None if c.nullable else ZERO[c.type]) for c in decl.columns} for row in rows]
-    frame = pl.DataFrame(full, schema={c.name: TYPES[c.type][1] for c in decl.columns})
+    """Rows of the table: the given values, the other columns filled (tests/hand_made.full_rows)."""
     with wh.transaction() as tx:
-        tx.insert(decl, frame)
+        tx.insert(decl, full_rows(decl, rows))
 
 
 @pytest.fixture(params=BACKENDS)

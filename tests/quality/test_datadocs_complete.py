@@ -7,14 +7,13 @@ import re
 from datetime import date
 from urllib.parse import unquote
 
-import polars as pl
-
 from csi.quality.checkpoint import STORE_DIR, run_checks
 from csi.settings import load_settings
 from csi.warehouse.changes import mark_consumed
 from csi.warehouse.ddl import create_schema
 from csi.warehouse.engine import Warehouse
 from csi.warehouse.tables import table
+from tests.hand_made import full_rows
 
 LINK = re.compile(r"validations/(\w+)/(\w+)/[^/]+/warehouse-([^'\"]+?)\.html")
 
@@ -24,8 +23,7 @@ def test_a_scoped_run_leaves_every_table_s_latest_result_in_the_index(tmp_path):
     site, sat = table("dim_site"), table("mart_satisfaction_monthly")
     feb = date(2026, 2, 1)
     given = {"month": feb, "site_id": "S1", "nps": 30.0}  # the other NOT NULL columns (counts, flags): 0
-    frame = pl.DataFrame([{c.name: given.get(c.name, None if c.nullable else 0) for c in sat.columns}],
-                         schema=sat.polars_schema)
+    frame = full_rows(sat, [given])
     wh = Warehouse(url)
     try:
         create_schema(wh)

@@ -68,13 +68,8 @@ def test_auc_with_more_pairs_than_32_bits_count():
         "as_of_date": [D1] * (2 * n), "customer_id": churned + retained,
         "risk_score": [1.0] * n + [0.0] * (n // 2) + [1.0] * (n // 2), "risk_band": ["low"] * (2 * n),
     })  # fmt: skip
-    later = pl.LazyFrame({"customer_id": retained}).with_columns(
-        order_id=pl.col("customer_id"), order_type=pl.lit("sale"), order_date=pl.lit(d(2, 3)))
-    orders = pl.concat([SALES.select(later.collect_schema().names()).head(0), later])
-    base = SALES.collect()
-    sales_rows = orders.join(base.lazy().drop("customer_id", "order_id", "order_type", "order_date").head(1),
-                             how="cross").select(base.columns)
-    out = build_churn_backtest(signals, sales_rows, data_end=d(1, 6)).collect()
+    later = sales([(f"o{c}", "sale", c, d(2, 3), 1.0, 0.0) for c in retained])
+    out = build_churn_backtest(signals, later, data_end=d(1, 6)).collect()
     row = out.filter(pl.col("risk_band") == "ALL").row(0, named=True)
     assert (row["customers"], row["churned"]) == (2 * n, n)
     assert row["auc"] == 0.75
