@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="measure a Prefect server start, a flow run against it and a fresh process's imports "
                          "(default: at scale >= 1; tens of seconds)")
     ap.add_argument("--duckdb-memory-limit", default=None, metavar="SIZE",
-                    help="DuckDB memory_limit, e.g. 2GB, passed in the warehouse URL (default: DuckDB's, "
-                         "80%% of RAM); DuckDB spills to disk above it")
+                    help="CSI_DUCKDB_MEMORY_LIMIT for the run, e.g. 4GB, or '' for DuckDB's own default "
+                         "(80%% of RAM) (default: the setting's, 2GB); DuckDB spills to disk above it")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse (path printed)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
@@ -106,13 +106,12 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(tempfile.mkdtemp(prefix=f"csi-bench-{args.scale:g}-"))
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
-    if args.duckdb_memory_limit:
-        url += f"?memory_limit={args.duckdb_memory_limit}"
-    settings = load_settings(warehouse_url=url, landing_dir=landing, work_dir=work / "work",
+    limit = {} if args.duckdb_memory_limit is None else {"duckdb_memory_limit": args.duckdb_memory_limit}
+    settings = load_settings(warehouse_url=url, **limit, landing_dir=landing, work_dir=work / "work",
                              data_docs_dir=work / "data_docs", report_dir=work / "reports",
                              quality_checks=not args.no_gx)
     result["settings"] = {"snapshot_cadence": settings.customer_value.snapshot_cadence,
-                          "duckdb_memory_limit": args.duckdb_memory_limit or "DuckDB default (80% of RAM)",
+                          "duckdb_memory_limit": settings.duckdb_memory_limit or "DuckDB default (80% of RAM)",
                           "staging": "sequential (the flow stages dates in parallel threads)"}
     meter = Meter()
     try:

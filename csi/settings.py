@@ -9,6 +9,7 @@ the environment at import time: call `load_settings()`.
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -152,6 +153,10 @@ class Settings(BaseSettings):
         SecretStr("duckdb:///warehouse.duckdb"),
         description="SQLAlchemy URL of the warehouse (DuckDB file or postgresql+psycopg://)",
     )
+    duckdb_memory_limit: str | None = Field(
+        "2GB", description="DuckDB memory_limit of the embedded warehouse (its buffer cache; DuckDB spills "
+        "to <warehouse>.tmp above it); empty: DuckDB's own default, 80% of RAM; a memory_limit in "
+        "CSI_WAREHOUSE_URL wins; unused on PostgreSQL")
     landing_dir: Path = Field(Path("landing"), description="root of the landing zone")
     timezone: str = Field("Asia/Shanghai", description="business time zone (default date = yesterday here)")
     max_quarantine_pct: float = Field(5.0, description="fail a source above this quarantine share")
@@ -181,6 +186,15 @@ class Settings(BaseSettings):
     text: TextSettings = Field(default_factory=TextSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_size(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", v.strip(), re.IGNORECASE):
+            raise ValueError(f"{v!r} is not a size such as 2GB, 512MiB or 1.5GB (empty: DuckDB's default)")
+        return v.strip().replace(" ", "")
+
     @field_validator("max_quarantine_pct")
     @classmethod
     def _pct_range(cls, v: float) -> float:
@@ -205,14 +219,29 @@ class Settings(BaseSettings):
 
     @cached_property
     def url(self) -> str:
-        return self.warehouse_url.get_secret_value()
+        """The warehouse URL as engines open it: a DuckDB URL carries duckdb_memory_limit unless it
+        names a memory_limit itself (every Warehouse of a run opens this one URL)."""
+        raw = self.warehouse_url.get_secret_value()
+        if not self.duckdb_memory_limit or not raw.lower().startswith("duckdb:"):
+            return raw
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            parsed = make_url(raw)
+        except ArgumentError:
+            return raw  # reported as a bad URL where it is opened
+        if "memory_limit" in parsed.query:
+            return raw
+        return parsed.update_query_dict({"memory_limit": self.duckdb_memory_limit}).render_as_string(
+            hide_password=False)
 
     def masked(self) -> dict[str, Any]:
         """The effective configuration with the warehouse password masked."""
         from csi.secrets import mask_url
 
         data = self.model_dump(mode="json")
-        data["warehouse_url"] = mask_url(self.url)
+        data["warehouse_url"] = mask_url(self.warehouse_url.get_secret_value())
         from csi.secrets import mask_notify_url
 
         data["alerts"]["notify_urls"] = [mask_notify_url(u) for u in self.alerts.notify_urls]

@@ -26,7 +26,7 @@ SUPPORTED_URLS = "duckdb:///path/to/warehouse.duckdb or postgresql+psycopg://use
 
 def check(settings: Settings, *, needs_landing: bool) -> None:
     """Raise ConfigError (one line) for the first setting that cannot work."""
-    check_warehouse_url(settings.url)
+    check_warehouse_url(settings.warehouse_url.get_secret_value())  # as configured (url adds the memory limit)
     check_timezone(settings.timezone)
     check_writable_dir("CSI_WORK_DIR", settings.work_dir)
     if settings.publish_path:

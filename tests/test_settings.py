@@ -1,0 +1,41 @@
+"""The settings object: what it derives from the configuration (the rest is tested where it is used)."""
+
+import pytest
+import sqlalchemy as sa
+
+from csi.settings import ConfigError, load_settings
+from csi.warehouse.engine import Warehouse
+
+
+def test_a_duckdb_url_carries_the_memory_limit_unless_it_names_one():
+    assert load_settings(warehouse_url="duckdb:///w.duckdb").url == "duckdb:///w.duckdb?memory_limit=2GB"
+    assert load_settings(warehouse_url="duckdb:///w.duckdb", duckdb_memory_limit="512MiB").url == \
+        "duckdb:///w.duckdb?memory_limit=512MiB"
+    assert load_settings(warehouse_url="duckdb:///w.duckdb?memory_limit=8GB").url == \
+        "duckdb:///w.duckdb?memory_limit=8GB"
+    assert load_settings(warehouse_url="duckdb:///w.duckdb", duckdb_memory_limit="").url == "duckdb:///w.duckdb"
+    pg = "postgresql+psycopg://csi:s3cret@db:5432/csi"
+    assert load_settings(warehouse_url=pg).url == pg
+
+
+def test_the_limit_is_set_by_env_and_a_bad_size_is_one_line(monkeypatch):
+    monkeypatch.setenv("CSI_DUCKDB_MEMORY_LIMIT", "1.5GB")
+    assert load_settings(warehouse_url="duckdb:///w.duckdb").duckdb_memory_limit == "1.5GB"
+    monkeypatch.setenv("CSI_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert str(err.value).splitlines() == [
+        "invalid configuration: CSI_DUCKDB_MEMORY_LIMIT (duckdb_memory_limit) = 'lots': Value error, 'lots' "
+        "is not a size such as 2GB, 512MiB or 1.5GB (empty: DuckDB's default)"]
+
+
+def test_a_warehouse_opened_from_the_settings_runs_under_the_limit(tmp_path):
+    # DuckDB reports 2GB (decimal) as 1.8 GiB and 512MiB as itself
+    for limit, shown in (("2GB", "1.8 GiB"), ("512MiB", "512.0 MiB")):
+        settings = load_settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", duckdb_memory_limit=limit)
+        wh = Warehouse(settings.url)
+        try:
+            with wh.engine.connect() as conn:
+                assert conn.execute(sa.text("SELECT current_setting('memory_limit')")).scalar() == shown
+        finally:
+            wh.dispose()
