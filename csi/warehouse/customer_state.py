@@ -92,20 +92,22 @@ def prior_orders(tx: Tx, lo: date) -> pl.DataFrame:
 def write_state(tx: Tx, lo: date, stream: pl.DataFrame, orders: pl.DataFrame) -> None:
     """Replace the state from lo on: the stream rows and orders given, first sale dates and
     the fingerprints of the facts dated from lo on."""
-    for decl, column in ((st.OPS_CUSTOMER_SALES_STREAM, "event_date"), (st.OPS_CUSTOMER_ORDER, "order_date"),
-                         (st.OPS_CUSTOMER_FIRST_SALE, "first_sale_date"), (st.OPS_CUSTOMER_STATE_DAY, "order_date")):
-        tx.execute(f"DELETE FROM {decl.name} WHERE {column} >= :lo", {"lo": lo})
+    for decl in (st.OPS_CUSTOMER_SALES_STREAM, st.OPS_CUSTOMER_ORDER, st.OPS_CUSTOMER_FIRST_SALE,
+                 st.OPS_CUSTOMER_STATE_DAY):
+        tx.delete_partitions_from(decl, lo)  # each by its date: the journal records them from lo on
     tx.insert(st.OPS_CUSTOMER_SALES_STREAM, stream)
     tx.insert(st.OPS_CUSTOMER_ORDER, orders)
     # a first sale before lo cannot have moved (nothing dated before lo changed)
-    tx.execute("INSERT INTO ops_customer_first_sale (customer_id, first_sale_date) "
-               "SELECT customer_id, min(order_date) FROM fct_sales WHERE order_type = 'sale' "
-               "AND order_date >= :lo AND customer_id IS NOT NULL "
-               "AND customer_id NOT IN (SELECT customer_id FROM ops_customer_first_sale) GROUP BY customer_id",
-               {"lo": lo})
-    tx.execute("INSERT INTO ops_customer_state_day (order_date, state_version, sales_lines, revenue_cents, "
-               f"cost_cents) SELECT order_date, :v, {_FINGERPRINT} WHERE order_date >= :lo GROUP BY order_date",
-               {"lo": lo, "v": STATE_VERSION})
+    tx.execute_from(st.OPS_CUSTOMER_FIRST_SALE, lo,
+                    "INSERT INTO ops_customer_first_sale (customer_id, first_sale_date) "
+                    "SELECT customer_id, min(order_date) FROM fct_sales WHERE order_type = 'sale' "
+                    "AND order_date >= :lo AND customer_id IS NOT NULL "
+                    "AND customer_id NOT IN (SELECT customer_id FROM ops_customer_first_sale) GROUP BY customer_id",
+                    {"lo": lo})
+    tx.execute_from(st.OPS_CUSTOMER_STATE_DAY, lo,
+                    "INSERT INTO ops_customer_state_day (order_date, state_version, sales_lines, revenue_cents, "
+                    f"cost_cents) SELECT order_date, :v, {_FINGERPRINT} WHERE order_date >= :lo GROUP BY order_date",
+                    {"lo": lo, "v": STATE_VERSION})
 
 
 # reads of the snapshot computation

@@ -104,7 +104,9 @@ class TableDecl:
     comment: str
     columns: tuple[Col, ...]
     key: tuple[str, ...] = ()
-    # rows of a snapshot/period mart are replaced by this column
+    # a date column the table's rows are written by ranges of: every write touches only rows with
+    # partition >= some value, which the change journal records, so scoped checks and the publish
+    # read only those rows (a snapshot/period mart's as_of_date/month, a drop's drop_date, ...)
     partition: str | None = None
     indexes: tuple[tuple[str, ...], ...] = field(default_factory=tuple)
 

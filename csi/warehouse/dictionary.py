@@ -24,7 +24,7 @@ def table_section(decl: TableDecl) -> list[str]:
     if decl.key:
         lines += [f"Key: `{', '.join(decl.key)}`", ""]
     if decl.partition:
-        lines += [f"Partition (rows replaced by): `{decl.partition}`", ""]
+        lines += [f"Partition (rows written by ranges of): `{decl.partition}`", ""]
     lines += ["| column | type | null | allowed | description |", "|---|---|---|---|---|"]
     for col in decl.columns:
         lines.append(f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {_cell(col.rule)} "

@@ -115,6 +115,18 @@ class Tx:
                                {"start": start})
         self._note_partition(decl.name, column, start)
 
+    def execute_from(self, decl: TableDecl, start: date | None, sql: str,
+                     params: Mapping[str, Any] | None = None) -> None:
+        """Run a statement that writes only rows of `decl` whose partition is >= start (the caller
+        vouches for it); the journal records the table as changed from `start` on. start None:
+        rows anywhere."""
+        column = _partition_column(decl) if start is not None else None
+        self.execute_untracked(sql, params)
+        if column is None:
+            self.written.add(decl.name.lower())
+        else:
+            self._note_partition(decl.name, column, start)
+
     def replace_partitions_from(self, decl: TableDecl, frame: pl.LazyFrame | pl.DataFrame, start: date) -> int:
         """Replace the table's rows of partitions >= start with the frame's rows of those
         partitions; returns rows inserted."""

@@ -48,14 +48,31 @@ def rebuild_facts(tx: Tx, source: str) -> date | None:
         f"FROM {stg.name} s JOIN {tmp} k ON {join.replace('f.', 's.')}{_versions_join(source, stg, tmp)}"
         ") x WHERE rn = 1")
     changed = tx.scalar(complaint_snapshot_change(fact.name, tmp, new)) if source == "complaints" else None
-    tx.execute(f"DELETE FROM {fact.name} f USING {tmp} k WHERE {join}")
-    tx.execute(f"INSERT INTO {fact.name} ({', '.join(fact.column_names)}) "
-               f"SELECT {', '.join(fact.column_names)} FROM {new}")
+    _replace(tx, fact, f"SELECT f.{{part}} FROM {fact.name} f JOIN {tmp} k ON {join}", new,
+             f"DELETE FROM {fact.name} f USING {tmp} k WHERE {join}",
+             f"INSERT INTO {fact.name} ({', '.join(fact.column_names)}) SELECT {', '.join(fact.column_names)} FROM {new}")
     if source == "surveys":
         _rebuild_responses(tx, tmp)
     for t in (tmp, new):
         tx.execute(f"DROP TABLE {t}")
     return changed
+
+
+def _replace(tx: Tx, fact: TableDecl, old_rows: str, new_rows: str, delete: str, insert: str) -> None:
+    """Run `delete` and `insert`; for a partitioned fact, journaled from the earliest partition
+    value of the rows they replace (`old_rows`: a SELECT of `{part}`) and insert (`new_rows`: a
+    table or subquery), skipped when both are empty."""
+    if not fact.partition:
+        tx.execute(delete)
+        tx.execute(insert)
+        return
+    part = tx.q(fact.partition)
+    start = tx.scalar(f"SELECT min(x.p) FROM (SELECT min(o.{part}) AS p FROM ({old_rows.format(part=part)}) o "
+                      f"UNION ALL SELECT min(n.{part}) FROM {new_rows} n) x")
+    if start is None:
+        return  # no row to replace, none to insert
+    tx.execute_from(fact, start, delete)
+    tx.execute_from(fact, start, insert)
 
 
 def _fact_select(source: str, stg: TableDecl) -> str:
@@ -78,9 +95,13 @@ def _versions_join(source: str, stg: TableDecl, tmp: str) -> str:
 
 
 def _rebuild_responses(tx: Tx, tmp: str) -> None:
-    tx.execute(f"DELETE FROM fct_survey_response r USING (SELECT DISTINCT response_id FROM {tmp}) k "
-               "WHERE r.response_id = k.response_id")
-    tx.execute(
+    ids = f"(SELECT DISTINCT response_id FROM {tmp}) k"
+    # a response is dated by its latest answer: its answers' earliest date bounds the new row's
+    _replace(
+        tx, core.FCT_RESPONSE,
+        f"SELECT r.{{part}} FROM fct_survey_response r JOIN {ids} ON r.response_id = k.response_id",
+        f"(SELECT a.submitted_date FROM fct_survey_answer a JOIN {ids} ON a.response_id = k.response_id)",
+        f"DELETE FROM fct_survey_response r USING {ids} WHERE r.response_id = k.response_id",
         "INSERT INTO fct_survey_response (response_id, customer_id, site_id, submitted_at, submitted_date, "
         "channel, answer_count, nps_answer, nps_class) "
         "SELECT response_id, customer_id, site_id, submitted_at, CAST(submitted_at AS DATE), channel, "
@@ -91,5 +112,4 @@ def _rebuild_responses(tx: Tx, tmp: str) -> None:
         "CAST(max(CASE WHEN a.question_id = 'nps' THEN a.answer END) OVER (PARTITION BY a.response_id) "
         "AS INTEGER) AS nps_answer, row_number() OVER (PARTITION BY a.response_id "
         "ORDER BY a.submitted_at DESC, a.question_id) AS rn FROM fct_survey_answer a "
-        f"JOIN (SELECT DISTINCT response_id FROM {tmp}) k ON a.response_id = k.response_id) x "
-        "WHERE rn = 1")
+        f"JOIN {ids} ON a.response_id = k.response_id) x WHERE rn = 1")

@@ -50,7 +50,7 @@ def delete_drops(tx: Tx, days: Sequence[date]) -> None:
     """Remove everything those drops contributed: staging rows, quarantine and file records."""
     marks, params = _in_list(days)
     for decl in DROP_TABLES:
-        tx.execute(f"DELETE FROM {tx.q(decl.name)} WHERE drop_date IN ({marks})", params)
+        tx.execute_from(decl, min(days), f"DELETE FROM {tx.q(decl.name)} WHERE drop_date IN ({marks})", params)
 
 
 def check_replaced(tx: Tx, source: str, inserted: Mapping[date, int]) -> None:

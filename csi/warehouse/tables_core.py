@@ -103,16 +103,18 @@ DIM_CUSTOMER = TableDecl(
 
 STG_SALES = TableDecl(
     "stg_sales_line", "stg", "Every valid sales line of every drop (corrections kept as delivered).",
-    SALES_COLS + LINEAGE, key=("drop_date", "source_file", "record_no"), indexes=(("drop_date",),),
+    SALES_COLS + LINEAGE, key=("drop_date", "source_file", "record_no"), partition="drop_date",
+    indexes=(("drop_date",),),
 )
 STG_ANSWER = TableDecl(
     "stg_survey_answer", "stg", "Every valid survey answer of every drop.",
-    ANSWER_COLS + LINEAGE, key=("drop_date", "source_file", "record_no", "question_id"),
+    ANSWER_COLS + LINEAGE, key=("drop_date", "source_file", "record_no", "question_id"), partition="drop_date",
     indexes=(("drop_date",),),
 )
 STG_COMPLAINT = TableDecl(
     "stg_complaint_version", "stg", "Every valid complaint version of every drop.",
-    COMPLAINT_COLS + LINEAGE, key=("drop_date", "source_file", "record_no"), indexes=(("drop_date",),),
+    COMPLAINT_COLS + LINEAGE, key=("drop_date", "source_file", "record_no"), partition="drop_date",
+    indexes=(("drop_date",),),
 )
 # the one map from a landing source (csi.vocab.SOURCES) to its staging table
 STAGING_BY_SOURCE = {"sales": STG_SALES, "surveys": STG_ANSWER, "complaints": STG_COMPLAINT}
@@ -120,12 +122,12 @@ STAGING_BY_SOURCE = {"sales": STG_SALES, "surveys": STG_ANSWER, "complaints": ST
 FCT_SALES = TableDecl(
     "fct_sales", "fct",
     "One row per order line; for a line delivered by several drops the latest drop wins.",
-    SALES_COLS + LINEAGE, key=("order_id", "line_no"),
+    SALES_COLS + LINEAGE, key=("order_id", "line_no"), partition="order_date",
 )
 FCT_ANSWER = TableDecl(
     "fct_survey_answer", "fct",
     "One row per survey response and question; for a re-delivered answer the latest drop wins.",
-    ANSWER_COLS + LINEAGE, key=("response_id", "question_id"),
+    ANSWER_COLS + LINEAGE, key=("response_id", "question_id"), partition="submitted_date",
 )
 FCT_RESPONSE = TableDecl(
     "fct_survey_response", "fct", "One row per survey response, with its NPS class.",
@@ -141,7 +143,7 @@ FCT_RESPONSE = TableDecl(
         C("nps_class", "text", "promoter (9-10), passive (7-8), detractor (0-6); null without NPS",
           values=NPS_CLASSES),
     ),
-    key=("response_id",),
+    key=("response_id",), partition="submitted_date",
 )
 FCT_COMPLAINT = TableDecl(
     "fct_complaint", "fct", "One row per complaint: its latest valid version by updated_at.",

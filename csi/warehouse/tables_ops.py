@@ -62,7 +62,7 @@ OPS_INGESTED_FILE = TableDecl(
         NN("rows", "bigint", "rows read: records, or answers of a wide survey export (0 if unread)"),
         NN("run_id", "text", "the run that recorded it"),
     ),
-    key=("drop_date", "file_path"),
+    key=("drop_date", "file_path"), partition="drop_date",
 )
 
 OPS_QUARANTINE = TableDecl(
@@ -80,6 +80,7 @@ OPS_QUARANTINE = TableDecl(
         NN("run_id", "text", "the run that quarantined it"),
     ),
     key=(),  # a wide survey record can be rejected answer by answer
+    partition="drop_date",
 )
 
 OPS_DIRTY = TableDecl(

@@ -23,7 +23,7 @@ OPS_CUSTOMER_SALES_STREAM = TableDecl(
         C("median_gap", "double", "median of the gaps in days between consecutive orders (null before a second)",
           min=0),
     ),
-    key=("customer_id", "event_date"),
+    key=("customer_id", "event_date"), partition="event_date",
 )
 
 OPS_CUSTOMER_ORDER = TableDecl(
@@ -37,7 +37,7 @@ OPS_CUSTOMER_ORDER = TableDecl(
         NN("last_line_date", "date", "the date of its last sale line (an order spanning days moves the "
                                      "refresh's start back to order_date)"),
     ),
-    key=("order_id",),
+    key=("order_id",), partition="order_date",
 )
 
 OPS_CUSTOMER_FIRST_SALE = TableDecl(
@@ -47,7 +47,7 @@ OPS_CUSTOMER_FIRST_SALE = TableDecl(
         NN("customer_id", "text", "the customer"),
         NN("first_sale_date", "date", "the earliest order_date of the customer's sale lines"),
     ),
-    key=("customer_id",),
+    key=("customer_id",), partition="first_sale_date",
 )
 
 OPS_CUSTOMER_STATE_DAY = TableDecl(
@@ -61,7 +61,7 @@ OPS_CUSTOMER_STATE_DAY = TableDecl(
         NN("revenue_cents", "bigint", "sum of round(revenue x 100)"),
         NN("cost_cents", "bigint", "sum of round(cost x 100)"),
     ),
-    key=("order_date",),
+    key=("order_date",), partition="order_date",
 )
 
 STATE_TABLES = (OPS_CUSTOMER_SALES_STREAM, OPS_CUSTOMER_ORDER, OPS_CUSTOMER_FIRST_SALE, OPS_CUSTOMER_STATE_DAY)
