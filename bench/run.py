@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                          "(default: at scale >= 1; tens of seconds)")
     ap.add_argument("--duckdb-memory-limit", default=None, metavar="SIZE",
                     help="CSI_DUCKDB_MEMORY_LIMIT for the run, e.g. 4GB, or '' for DuckDB's own default "
-                         "(80%% of RAM) (default: the setting's, 2GB); DuckDB spills to disk above it")
+                         "(80%% of RAM) (default: the setting's, 25%% of the memory); DuckDB spills to disk above it")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse (path printed)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)

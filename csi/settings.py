@@ -144,6 +144,30 @@ class TextSettings(BaseModel):
                                        "(default csi/config/sentiment)")
 
 
+CGROUP_MEMORY_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+
+
+def memory_bytes(limit_files: tuple[Path, ...] = CGROUP_MEMORY_LIMITS) -> int:
+    """The memory this process may use: the machine's, or its cgroup's limit when lower (a container;
+    cgroup v2 writes "max" for none)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit_file in limit_files:
+        try:
+            text = Path(limit_file).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            total = min(total, int(text))
+    return total
+
+
+def duckdb_size(limit: str, limit_files: tuple[Path, ...] = CGROUP_MEMORY_LIMITS) -> str:
+    """A duckdb_memory_limit as DuckDB reads it: a share of the memory ("25%") in MiB, a size as is."""
+    if limit.endswith("%"):
+        return f"{int(memory_bytes(limit_files) * float(limit[:-1]) / 100) // 2**20}MiB"
+    return limit
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CSI_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -154,9 +178,10 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the warehouse (DuckDB file or postgresql+psycopg://)",
     )
     duckdb_memory_limit: str | None = Field(
-        "2GB", description="DuckDB memory_limit of the embedded warehouse (its buffer cache; DuckDB spills "
-        "to <warehouse>.tmp above it); empty: DuckDB's own default, 80% of RAM; a memory_limit in "
-        "CSI_WAREHOUSE_URL wins; unused on PostgreSQL")
+        "25%", description="DuckDB memory_limit of the embedded warehouse: a size (4GB, 512MiB) or a share of "
+        "the machine's (or container's) memory; DuckDB spills to <warehouse>.tmp above it. Empty: DuckDB's own "
+        "default, 80%, which leaves too little for the polars transforms in the same process "
+        "(docs/performance.md); a memory_limit in CSI_WAREHOUSE_URL wins; unused on PostgreSQL")
     landing_dir: Path = Field(Path("landing"), description="root of the landing zone")
     timezone: str = Field("Asia/Shanghai", description="business time zone (default date = yesterday here)")
     max_quarantine_pct: float = Field(5.0, description="fail a source above this quarantine share")
@@ -191,9 +216,14 @@ class Settings(BaseSettings):
     def _memory_size(cls, v: str | None) -> str | None:
         if v is None or not v.strip():
             return None
-        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", v.strip(), re.IGNORECASE):
-            raise ValueError(f"{v!r} is not a size such as 2GB, 512MiB or 1.5GB (empty: DuckDB's default)")
-        return v.strip().replace(" ", "")
+        text = v.strip().replace(" ", "")
+        share = re.fullmatch(r"(\d+(\.\d+)?)%", text)
+        if share and 0 < float(share[1]) <= 100:
+            return text
+        if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", text, re.IGNORECASE):
+            raise ValueError(f"{v!r} is not a size such as 2GB, 512MiB or 25% (of the memory; empty: DuckDB's "
+                             "default)")
+        return text
 
     @field_validator("max_quarantine_pct")
     @classmethod
@@ -233,7 +263,7 @@ class Settings(BaseSettings):
             return raw  # reported as a bad URL where it is opened
         if "memory_limit" in parsed.query:
             return raw
-        return parsed.update_query_dict({"memory_limit": self.duckdb_memory_limit}).render_as_string(
+        return parsed.update_query_dict({"memory_limit": duckdb_size(self.duckdb_memory_limit)}).render_as_string(
             hide_password=False)
 
     def masked(self) -> dict[str, Any]:

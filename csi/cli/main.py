@@ -17,7 +17,8 @@ from pathlib import Path
 EPILOG = """configuration: CSI_* environment variables, or a YAML file named by CSI_CONFIG_FILE
 (same keys, nested sections). `csi config` prints the effective values and checks them.
   CSI_WAREHOUSE_URL       duckdb:///warehouse.duckdb (default) or postgresql+psycopg://user:pw@host/db
-  CSI_DUCKDB_MEMORY_LIMIT the embedded DuckDB's memory (default 2GB; it spills to disk above it)
+  CSI_DUCKDB_MEMORY_LIMIT the embedded DuckDB's memory, e.g. 4GB (default 25% of the machine's;
+                          it spills to disk above it)
   CSI_LANDING_DIR         landing zone <dir>/{sales,surveys,complaints}/dt=YYYY-MM-DD/ (default ./landing)
   CSI_WORK_DIR            staging files and the warehouse lock (default ./.csi)
   CSI_TIMEZONE            business time zone (default Asia/Shanghai): "today", "yesterday" (the
