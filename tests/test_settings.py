@@ -43,11 +43,16 @@ def test_a_warehouse_opened_from_the_settings_runs_under_the_limit(tmp_path):
     for limit, shown in (("2GB", "1.8 GiB"), ("512MiB", "512.0 MiB")):
         settings = load_settings(warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}", duckdb_memory_limit=limit)
         wh = Warehouse(settings.url)
+        # another opener of the same file in the process (a test, GX) with the bare URL: DuckDB refuses
+        # a second open with other open-time options, so the limit is set after opening, for both
+        bare = Warehouse(f"duckdb:///{tmp_path / 'w.duckdb'}")
         try:
-            with wh.engine.connect() as conn:
+            with wh.engine.connect() as conn, bare.engine.connect() as other:
                 assert conn.execute(sa.text("SELECT current_setting('memory_limit')")).scalar() == shown
+                assert other.execute(sa.text("SELECT current_setting('memory_limit')")).scalar() == shown
         finally:
             wh.dispose()
+            bare.dispose()
 
 
 def test_a_share_is_of_the_machine_or_of_a_lower_container_limit(tmp_path):

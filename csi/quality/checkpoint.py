@@ -41,7 +41,7 @@ from csi.secrets import mask_url, scrub, secrets_of
 from csi.settings import Settings
 from csi.warehouse.check_batches import changed_rows_query
 from csi.warehouse.declare import TableDecl
-from csi.warehouse.engine import Warehouse
+from csi.warehouse.engine import Warehouse, opened_url
 from csi.warehouse.tables import TABLES
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,8 @@ def _source(warm: _Warm, url: str):
         ctx = warm.ctx
         add = ctx.data_sources.add_or_update_postgres if url.startswith("postgresql") \
             else ctx.data_sources.add_or_update_sql
-        warm.source, warm.url = add(name="warehouse", connection_string=url), url
+        # opened as our engine opens it (its memory limit is the instance's already)
+        warm.source, warm.url = add(name="warehouse", connection_string=opened_url(url)), url
     return warm.source
 
 

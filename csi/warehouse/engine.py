@@ -52,6 +52,16 @@ class WarehouseError(Exception):
     """A warehouse problem described for a person (no password in it)."""
 
 
+def opened_url(url: str) -> str:
+    """The URL a DuckDB file is opened with: without its memory_limit, which make_engine sets once
+    the connection is open. DuckDB refuses a second connection to a file of the process with other
+    open-time options, so every opener (ours, Great Expectations', a test's) must open it alike."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "duckdb" or "memory_limit" not in parsed.query:
+        return url
+    return parsed.difference_update_query(["memory_limit"]).render_as_string(hide_password=False)
+
+
 def make_engine(url: str) -> sa.Engine:
     try:
         parsed = make_url(url)
@@ -60,12 +70,18 @@ def make_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "duckdb":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        limit = parsed.query.get("memory_limit")
+        parsed = make_url(opened_url(url))
         # One connection kept open for the engine's life: opening a DuckDB file and
         # checkpointing it on close cost more than a small drop's whole load
         # (docs/performance.md). dispose() closes it, so other processes can open the file.
         engine = sa.create_engine(parsed, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=0,
                                   pool_timeout=600)
         sa.event.listen(engine, "before_cursor_execute", _note_cursor)
+        if limit:
+            # a global setting of the database instance, which every connection of the process shares
+            sa.event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute(
+                f"SET memory_limit = '{str(limit).replace(chr(39), '')}'"))
         return engine
     if parsed.get_backend_name() == "postgresql":
         if parsed.get_driver_name() != "psycopg":

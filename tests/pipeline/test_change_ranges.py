@@ -48,7 +48,7 @@ def test_a_nightly_journals_what_it_rewrote_by_date_and_leaves_everything_else_a
         write_csv(env["landing"] / f"sales/{D3}/moved.csv", MOVED_SALE)
         write_csv(env["landing"] / f"surveys/{D3}/moved.csv", MOVED_ANSWER)
         run_dates(DATES[:2])
-        wh = Warehouse(load_settings().url)  # as the runs open it (one DuckDB configuration per process)
+        wh = Warehouse(load_settings().url)
         try:
             with wh.transaction() as tx:
                 mark_consumed(tx, "probe")
