@@ -36,7 +36,7 @@ def changed_rows_query(tx: Tx, decl: TableDecl, since: date) -> str:
     changed = f"{part} >= DATE '{day.isoformat()}'"
     sql = f"SELECT * FROM {table} WHERE {changed}"
     if decl.key and decl.partition not in decl.key:
-        keys = ", ".join(tx.q(k) for k in decl.key)
-        keys = keys if len(decl.key) == 1 else f"({keys})"
-        sql += f" OR {keys} IN (SELECT {keys} FROM {table} WHERE {changed})"
+        columns = ", ".join(tx.q(k) for k in decl.key)
+        row = columns if len(decl.key) == 1 else f"({columns})"  # a row value; the subquery selects columns
+        sql += f" OR {row} IN (SELECT {columns} FROM {table} WHERE {changed})"
     return sql

@@ -9,8 +9,10 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from csi.cli.commands import wait_for_warehouse
-from csi.pipeline.lock import warehouse_lock
+from csi.pipeline.lock import WarehouseBusy, lock_key, warehouse_lock
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,3 +47,16 @@ def test_wait_returns_when_the_holder_finishes(env):
     wait_for_warehouse(10)  # flock: another open file in this process conflicts like another process
     assert 1 <= time.monotonic() - started < 10
     thread.join()
+
+
+def test_the_lock_is_the_warehouses_whatever_the_options_password_or_path_spelling(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    same = ["duckdb:///wh.duckdb", f"duckdb:///{tmp_path / 'wh.duckdb'}", "duckdb:///wh.duckdb?memory_limit=6026MiB"]
+    assert len({lock_key(u) for u in same}) == 1
+    assert lock_key("postgresql+psycopg://csi:a@db:5432/csi") == lock_key(
+        "postgresql+psycopg://csi:b@db:5432/csi?sslmode=require")
+    assert lock_key("duckdb:///other.duckdb") != lock_key(same[0])
+    assert lock_key("postgresql+psycopg://csi@db:5432/csi") != lock_key("postgresql+psycopg://csi@db:5432/csi2")
+    with warehouse_lock(tmp_path / "work", same[0]), pytest.raises(WarehouseBusy), \
+            warehouse_lock(tmp_path / "work", same[2]):
+        pass

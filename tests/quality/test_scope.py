@@ -28,9 +28,10 @@ def test_the_journal_names_the_tables_in_declaration_order_with_their_partition_
 
 
 def test_a_date_for_a_table_without_partition_means_whole_and_staging_means_reconcile():
-    scope = from_journal({"stg_sales_line": FEB, "Mart_Satisfaction_Monthly": FEB}, DECLS, CHECKED)
-    assert scope == Scope({"stg_sales_line": None, "mart_satisfaction_monthly": FEB}, reconcile=True)
-    assert describe(scope) == "2 tables, 1 from 2026-02-01"
+    scope = from_journal({"dim_site": FEB, "stg_sales_line": FEB, "Mart_Satisfaction_Monthly": FEB}, DECLS, CHECKED)
+    assert scope == Scope({"dim_site": None, "stg_sales_line": FEB, "mart_satisfaction_monthly": FEB},
+                          reconcile=True)
+    assert describe(scope) == "3 tables, 2 from 2026-02-01"
 
 
 def test_an_unnamed_write_is_every_table_whole():
@@ -74,6 +75,8 @@ def test_the_batch_query_reads_the_changed_partitions_and_the_rows_sharing_their
             tx.insert(signals, data)
             by_snapshot = tx.read(changed_rows_query(tx, signals, feb28))
             by_customer = tx.read(changed_rows_query(tx, replace(signals, key=("customer_id",)), feb28))
+            # a key of two columns (as fct_sales' order_id, line_no): a row value against the subquery's columns
+            by_pair = tx.read(changed_rows_query(tx, replace(signals, key=("customer_id", "risk_band")), feb28))
             with pytest.raises(ValueError, match="^dim_site has no partition column: check it whole$"):
                 changed_rows_query(tx, table("dim_site"), feb28)
     finally:
@@ -85,3 +88,4 @@ def test_the_batch_query_reads_the_changed_partitions_and_the_rows_sharing_their
     assert pairs(by_snapshot) == [("2026-02-28", "C1"), ("2026-02-28", "C2")]
     # key customer_id: old C1 shares a changed row's key, old C9 does not
     assert pairs(by_customer) == [("2026-01-31", "C1"), ("2026-02-28", "C1"), ("2026-02-28", "C2")]
+    assert pairs(by_pair) == [("2026-01-31", "C1"), ("2026-02-28", "C1"), ("2026-02-28", "C2")]

@@ -10,6 +10,7 @@ from datetime import date
 import duckdb
 import polars as pl
 import pytest
+from sqlalchemy.engine import make_url
 
 from csi.settings import load_settings
 from csi.warehouse import tables_marts_customers as cm
@@ -43,7 +44,7 @@ def test_reader_in_another_process_reads_the_published_copy_during_a_write(wh_en
     wh = Warehouse(settings.url)
     with wh.transaction() as tx:  # a run in the middle of its write transaction
         tx.execute("INSERT INTO fct_sales SELECT * FROM fct_sales")
-        blocked = read_in_other_process(settings.url.removeprefix("duckdb:///"))
+        blocked = read_in_other_process(make_url(settings.url).database)
         assert blocked.returncode != 0 and "lock" in blocked.stderr.lower()  # the problem publish solves
         during = read_in_other_process(target)
         assert during.returncode == 0, during.stderr
@@ -118,7 +119,7 @@ def read_only(path, sql: str) -> list[tuple]:
 def assert_copy_equals_working(target) -> None:
     """Every table's rows, every table's DDL and comment, every column and view comment."""
     copy = duckdb.connect(str(target), read_only=True)
-    working = duckdb.connect(load_settings().url.removeprefix("duckdb:///"), read_only=True)
+    working = duckdb.connect(make_url(load_settings().url).database, read_only=True)
     try:
         tables = [t for (t,) in working.execute("SELECT table_name FROM duckdb_tables() "
                                                 f"WHERE table_name NOT IN {JOURNAL}").fetchall()]
@@ -155,7 +156,7 @@ def test_a_rolled_back_transaction_records_no_change(env):
     fresh_schema()
     url = load_settings().url
     journal = "SELECT table_name, version, from_partition FROM _csi_table_changes WHERE table_name <> ''"
-    before = set(read_only(url.removeprefix("duckdb:///"), journal))
+    before = set(read_only(make_url(url).database, journal))
     wh = Warehouse(url)
     with pytest.raises(RuntimeError), wh.transaction() as tx:
         tx.execute("INSERT INTO dim_site VALUES ('S1', DATE '2026-01-01', DATE '2026-01-02', 1, 2, 3)")
@@ -163,7 +164,7 @@ def test_a_rolled_back_transaction_records_no_change(env):
     with wh.transaction() as tx:
         tx.execute("INSERT INTO ops_dirty_period VALUES ('month', DATE '2026-01-01')")
     wh.dispose()
-    after = set(read_only(url.removeprefix("duckdb:///"), journal))
+    after = set(read_only(make_url(url).database, journal))
     assert after - before == {("ops_dirty_period", 2, None)}
     assert {v for t, v, _ in after if t == "dim_site"} == {1}  # create_schema only, not the rolled-back load
 
@@ -343,7 +344,7 @@ def whole_copy(tmp_path, name: str):
     """A whole copy of the warehouse as it is now, made by DuckDB itself (COPY FROM DATABASE)."""
     path = tmp_path / f"{name}.duckdb"
     con = duckdb.connect(str(path))
-    con.execute(f"ATTACH '{load_settings().url.removeprefix('duckdb:///')}' AS working (READ_ONLY)")
+    con.execute(f"ATTACH '{make_url(load_settings().url).database}' AS working (READ_ONLY)")
     con.execute(f"COPY FROM DATABASE working TO {path.stem}")
     for journal in ("_csi_table_changes", "_csi_change_marks"):
         con.execute(f"DROP TABLE {journal}")
