@@ -126,22 +126,15 @@ class Tx:
     def delete_partitions_from(self, decl: TableDecl, start: date) -> None:
         """Delete the table's rows of partitions >= start (`decl.partition`); the journal records
         the table as changed from `start` on, not anywhere."""
-        column = _partition_column(decl)
-        self.execute_untracked(f"DELETE FROM {self.q(decl.name)} WHERE {self.q(column)} >= :start",
-                               {"start": start})
-        self._note_partition(decl.name, column, start)
+        self.execute_from(decl, start, f"DELETE FROM {self.q(decl.name)} "
+                          f"WHERE {self.q(_partition_column(decl))} >= :start", {"start": start})
 
-    def execute_from(self, decl: TableDecl, start: date | None, sql: str,
-                     params: Mapping[str, Any] | None = None) -> None:
+    def execute_from(self, decl: TableDecl, start: date, sql: str, params: Mapping[str, Any] | None = None) -> None:
         """Run a statement that writes only rows of `decl` whose partition is >= start (the caller
-        vouches for it); the journal records the table as changed from `start` on. start None:
-        rows anywhere."""
-        column = _partition_column(decl) if start is not None else None
+        vouches for it); the journal records the table as changed from `start` on."""
+        column = _partition_column(decl)
         self.execute_untracked(sql, params)
-        if column is None:
-            self.written.add(decl.name.lower())
-        else:
-            self._note_partition(decl.name, column, start)
+        self._note_partition(decl.name, column, start)
 
     def replace_partitions_from(self, decl: TableDecl, frame: pl.LazyFrame | pl.DataFrame, start: date) -> int:
         """Replace the table's rows of partitions >= start with the frame's rows of those

@@ -48,7 +48,7 @@ def rebuild_facts(tx: Tx, source: str) -> date | None:
         f"FROM {stg.name} s JOIN {tmp} k ON {join.replace('f.', 's.')}{_versions_join(source, stg, tmp)}"
         ") x WHERE rn = 1")
     changed = tx.scalar(complaint_snapshot_change(fact.name, tmp, new)) if source == "complaints" else None
-    _replace(tx, fact, f"SELECT f.{{part}} FROM {fact.name} f JOIN {tmp} k ON {join}", new,
+    _replace(tx, fact, f"{fact.name} f JOIN {tmp} k ON {join}", f"{new} f",
              f"DELETE FROM {fact.name} f USING {tmp} k WHERE {join}",
              f"INSERT INTO {fact.name} ({', '.join(fact.column_names)}) SELECT {', '.join(fact.column_names)} FROM {new}")
     if source == "surveys":
@@ -60,15 +60,15 @@ def rebuild_facts(tx: Tx, source: str) -> date | None:
 
 def _replace(tx: Tx, fact: TableDecl, old_rows: str, new_rows: str, delete: str, insert: str) -> None:
     """Run `delete` and `insert`; for a partitioned fact, journaled from the earliest partition
-    value of the rows they replace (`old_rows`: a SELECT of `{part}`) and insert (`new_rows`: a
-    table or subquery), skipped when both are empty."""
+    value of the rows they replace and insert (`old_rows`, `new_rows`: FROM clauses whose rows
+    are aliased `f`), skipped when both are empty."""
     if not fact.partition:
         tx.execute(delete)
         tx.execute(insert)
         return
     part = tx.q(fact.partition)
-    start = tx.scalar(f"SELECT min(x.p) FROM (SELECT min(o.{part}) AS p FROM ({old_rows.format(part=part)}) o "
-                      f"UNION ALL SELECT min(n.{part}) FROM {new_rows} n) x")
+    start = tx.scalar(f"SELECT min(x.p) FROM (SELECT min(f.{part}) AS p FROM {old_rows} "
+                      f"UNION ALL SELECT min(f.{part}) FROM {new_rows}) x")
     if start is None:
         return  # no row to replace, none to insert
     tx.execute_from(fact, start, delete)
@@ -98,9 +98,8 @@ def _rebuild_responses(tx: Tx, tmp: str) -> None:
     ids = f"(SELECT DISTINCT response_id FROM {tmp}) k"
     # a response is dated by its latest answer: its answers' earliest date bounds the new row's
     _replace(
-        tx, core.FCT_RESPONSE,
-        f"SELECT r.{{part}} FROM fct_survey_response r JOIN {ids} ON r.response_id = k.response_id",
-        f"(SELECT a.submitted_date FROM fct_survey_answer a JOIN {ids} ON a.response_id = k.response_id)",
+        tx, core.FCT_RESPONSE, f"fct_survey_response f JOIN {ids} ON f.response_id = k.response_id",
+        f"fct_survey_answer f JOIN {ids} ON f.response_id = k.response_id",
         f"DELETE FROM fct_survey_response r USING {ids} WHERE r.response_id = k.response_id",
         "INSERT INTO fct_survey_response (response_id, customer_id, site_id, submitted_at, submitted_date, "
         "channel, answer_count, nps_answer, nps_class) "
